@@ -1,0 +1,1 @@
+"""Adapters: the I/O behind the ports (DynamoDB, SQS, Shopify, files, mail)."""

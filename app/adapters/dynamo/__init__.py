@@ -1,0 +1,1 @@
+"""DynamoDB adapter: key builders, item codecs and the single-table store."""

@@ -1,0 +1,88 @@
+"""Key builders for the single table: pure functions, the only place keys are spelt.
+
+Every item of a merchant lives under `PK = SHOP#<domain>`, so each read is
+scoped to one shop. Ids are zero-padded to 20 digits (the width of an unsigned
+64-bit integer) so that `begins_with(ORDER#<id>)` never matches a longer id and
+children sort under their parent.
+
+Secondary indexes are overloaded by item type:
+- GSI1 (lists in a shop): RMAs by state and update time; a customer's orders.
+- GSI2 (work by due time, across shops): `DUE#<kind>` / `<due utc iso>#<shop>#<id>`.
+- GSI3 (look-ups by the numbers people type): order number, RMA number.
+"""
+
+from __future__ import annotations
+
+
+def _pad(n: int) -> str:
+    return f"{n:020d}"
+
+
+def shop_pk(shop: str) -> str:
+    return f"SHOP#{shop}"
+
+
+SHOP_SK = "SHOP"
+
+
+def order_sk(order_id: int) -> str:
+    return f"ORDER#{_pad(order_id)}"
+
+
+def order_children_prefix(order_id: int) -> str:
+    """Prefix shared by an order and everything recorded against it."""
+    return order_sk(order_id)
+
+
+def fulfillment_sk(order_id: int, fulfillment_id: int) -> str:
+    return f"{order_sk(order_id)}#FUL#{_pad(fulfillment_id)}"
+
+
+def refund_sk(order_id: int, refund_id: int) -> str:
+    return f"{order_sk(order_id)}#REF#{_pad(refund_id)}"
+
+
+def webhook_sk(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}"
+
+
+def webhook_event_sk(topic: str, event_id: str) -> str:
+    """Second dedupe key: one Shopify event reaches us once per subscription."""
+    return f"WEBHOOKEVENT#{topic}#{event_id}"
+
+
+def rma_sk(rma_id: str) -> str:
+    return f"RMA#{rma_id}"
+
+
+def rma_number_sk(number: str) -> str:
+    """Guard item that makes an RMA number unique within a shop."""
+    return f"RMANO#{number}"
+
+
+def data_request_sk(request_id: int) -> str:
+    return f"DATAREQUEST#{_pad(request_id)}"
+
+
+def customer_orders_gsi1pk(shop: str, customer_id: int) -> str:
+    return f"SHOP#{shop}#CUSTOMER#{_pad(customer_id)}"
+
+
+def rma_state_gsi1pk(shop: str, state: str) -> str:
+    return f"SHOP#{shop}#RMA#{state}"
+
+
+def order_number_gsi3pk(shop: str, number: str) -> str:
+    return f"SHOP#{shop}#ORDERNO#{number.lstrip('#').strip().lower()}"
+
+
+def rma_number_gsi3pk(shop: str, number: str) -> str:
+    return f"SHOP#{shop}#RMANO#{number.upper()}"
+
+
+def due_gsi2pk(kind: str) -> str:
+    return f"DUE#{kind}"
+
+
+def due_gsi2sk(due_utc_iso: str, shop: str, ref: str) -> str:
+    return f"{due_utc_iso}#{shop}#{ref}"

@@ -1,0 +1,584 @@
+"""DynamoStore: the single-table repository for shops, orders, webhooks and RMAs.
+
+Every method takes the shop domain first and reads only under that shop's
+partition. Every write that can race is conditional, and each condition says
+why it exists. Built on the low-level client, which (unlike boto3 resources) is
+safe to share across the threads of one process.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from app.adapters.dynamo import codec, keys
+from app.domain.orders import Fulfillment, OrderSnapshot, OrderView, Refund
+from app.domain.shops import Shop
+from app.errors import Conflict, InvalidInput, UpstreamError
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+RETRYABLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+
+
+def _dump(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items()}
+
+
+def _load(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _values(**values: Any) -> dict[str, Any]:
+    return {f":{k}": _ser.serialize(v) for k, v in values.items()}
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _upstream(exc: Exception) -> UpstreamError:
+    if isinstance(exc, ClientError):
+        code = _error_code(exc)
+        return UpstreamError(f"DynamoDB {code}", retryable=code in RETRYABLE_CODES or not code)
+    return UpstreamError(f"DynamoDB unreachable: {type(exc).__name__}", retryable=True)
+
+
+class DuplicateWebhook(Exception):
+    """This webhook (by delivery id or by event id) was already recorded."""
+
+
+@dataclass(frozen=True)
+class WebhookRecord:
+    shop: str
+    webhook_id: str
+    topic: str
+    status: str
+    body: bytes | None
+    event_id: str | None
+    received_at: str
+    attempts: int = 0
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(_load(last_key), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, shop: str) -> dict[str, Any] | None:
+    """Turn a page cursor back into a start key; a cursor for another shop is refused."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(data, dict) or data.get("PK") != keys.shop_pk(shop):
+            raise ValueError
+        if not all(isinstance(v, str) for v in data.values()):
+            raise ValueError
+    except ValueError as exc:
+        raise InvalidInput("is not a cursor this list gave out", "cursor") from exc
+    return _dump(data)
+
+
+class DynamoStore:
+    """The app's repository over one DynamoDB table."""
+
+    def __init__(self, client: Any, table_name: str):
+        self._db = client
+        self.table_name = table_name
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _call(self, op: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._db, op)(TableName=self.table_name, **kwargs)
+        except ClientError as exc:
+            if _error_code(exc) == "ConditionalCheckFailedException":
+                raise
+            raise _upstream(exc) from exc
+        except BotoCoreError as exc:
+            raise _upstream(exc) from exc
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        for entry in items:
+            for body in entry.values():
+                body["TableName"] = self.table_name
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _error_code(exc) != "TransactionCanceledException":
+                raise _upstream(exc) from exc
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                raise Conflict("a conditional write in the transaction failed") from exc
+            # TransactionConflict: another writer holds one of the items right now.
+            raise UpstreamError("transaction conflict, retry", retryable=True) from exc
+        except BotoCoreError as exc:
+            raise _upstream(exc) from exc
+
+    def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        start = None
+        while True:
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = self._call("query", **kwargs)
+            yield from (_load(i) for i in page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def status(self) -> dict[str, Any]:
+        """The table's health for /healthz; never raises."""
+        try:
+            desc = self._db.describe_table(TableName=self.table_name)["Table"]
+            return {"ok": desc["TableStatus"] == "ACTIVE", "table": self.table_name, "status": desc["TableStatus"]}
+        except (ClientError, BotoCoreError) as exc:
+            return {"ok": False, "table": self.table_name, "status": "unavailable", "error": type(exc).__name__}
+
+    # -- shops --------------------------------------------------------------
+
+    def get_shop(self, shop: str) -> Shop | None:
+        res = self._call("get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}))
+        return codec.shop_from_item(_load(res["Item"])) if "Item" in res else None
+
+    def put_shop(self, shop: Shop) -> None:
+        """Create or replace the shop's record (install, re-install, settings)."""
+        item = {"PK": keys.shop_pk(shop.domain), "SK": keys.SHOP_SK, "type": "shop", **codec.shop_to_item(shop)}
+        self._call("put_item", Item=_dump(item))
+
+    def mark_uninstalled(self, shop: str, at: datetime) -> bool:
+        """Mark the shop uninstalled and drop its tokens; False when the shop is unknown."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+                UpdateExpression=(
+                    "SET #s = :s, uninstalled_at = :at REMOVE access_token, refresh_token, token_expires_at"
+                ),
+                # Only a shop we know: an uninstall for a stranger must not create a record.
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=_values(s="uninstalled", at=at.isoformat()),
+            )
+        except ClientError:
+            return False
+        return True
+
+    # -- orders -------------------------------------------------------------
+
+    def save_order(self, shop: str, order: OrderSnapshot) -> bool:
+        """Store the snapshot unless a newer one is stored; False when this one was stale."""
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.order_sk(order.id),
+            **codec.order_to_item(order),
+            "GSI3PK": keys.order_number_gsi3pk(shop, order.number),
+            "GSI3SK": keys.order_sk(order.id),
+        }
+        if order.customer_id:
+            item["GSI1PK"] = keys.customer_orders_gsi1pk(shop, order.customer_id)
+            item["GSI1SK"] = keys.order_sk(order.id)
+        try:
+            self._call(
+                "put_item",
+                Item=_dump(item),
+                # Webhooks arrive out of order: never let an older snapshot
+                # overwrite a newer one (an equal one is a redelivery; fine).
+                # A redacted order stays redacted: personal data never comes back.
+                ConditionExpression=(
+                    "attribute_not_exists(PK) OR "
+                    "(updated_ms <= :new AND attribute_not_exists(redacted))"
+                ),
+                ExpressionAttributeValues=_values(new=item["updated_ms"]),
+            )
+        except ClientError:
+            current = self._call(
+                "get_item",
+                Key=_dump({"PK": item["PK"], "SK": item["SK"]}),
+                ProjectionExpression="updated_ms, redacted",
+                ConsistentRead=True,
+            ).get("Item")
+            if current and "redacted" in current and item["updated_ms"] >= int(current["updated_ms"]["N"]):
+                self._save_redacted(shop, order)
+                return True
+            return False
+        return True
+
+    def _save_redacted(self, shop: str, order: OrderSnapshot) -> None:
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.order_sk(order.id),
+            **codec.order_to_item(order.redacted()),
+            "redacted": True,
+            "GSI3PK": keys.order_number_gsi3pk(shop, order.number),
+            "GSI3SK": keys.order_sk(order.id),
+        }
+        self._call("put_item", Item=_dump(item))
+
+    def save_fulfillment(self, shop: str, f: Fulfillment) -> bool:
+        """Upsert a fulfillment; keeps the first delivery time; False when this update was stale."""
+        item = codec.fulfillment_to_item(f)
+        delivered_at = item.pop("delivered_at", None)
+        names = {f"#{k}": k for k in item}
+        sets = [f"#{k} = :{k}" for k in item]
+        values = dict(item)
+        if delivered_at:
+            sets.append("delivered_at = if_not_exists(delivered_at, :delivered_at)")
+            values["delivered_at"] = delivered_at
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.fulfillment_sk(f.order_id, f.id)}),
+                UpdateExpression="SET " + ", ".join(sets),
+                # fulfillments/update can overtake an earlier update: keep the newest.
+                ConditionExpression="attribute_not_exists(PK) OR updated_ms <= :updated_ms",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_values(**values),
+            )
+        except ClientError:
+            return False
+        return True
+
+    def save_refund(self, shop: str, refund: Refund) -> bool:
+        """Record a refund once; False when it was already recorded."""
+        item = {"PK": keys.shop_pk(shop), "SK": keys.refund_sk(refund.order_id, refund.id), **codec.refund_to_item(refund)}
+        try:
+            # A refund never changes after it is made; a second copy is a redelivery.
+            self._call("put_item", Item=_dump(item), ConditionExpression="attribute_not_exists(PK)")
+        except ClientError:
+            return False
+        return True
+
+    def get_order(self, shop: str, order_id: int) -> OrderView | None:
+        """The order with its fulfillments and refunds (one query), or None if not seen yet."""
+        order = None
+        fulfillments = []
+        refunds = []
+        for item in self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.order_children_prefix(order_id)),
+            ConsistentRead=True,
+        ):
+            kind = item.get("type")
+            if kind == "order":
+                order = codec.order_from_item(item)
+            elif kind == "fulfillment":
+                fulfillments.append(codec.fulfillment_from_item(item))
+            elif kind == "refund":
+                refunds.append(codec.refund_from_item(item))
+        if order is None:
+            return None
+        return OrderView(order, tuple(fulfillments), tuple(refunds))
+
+    def is_redacted(self, shop: str, order_id: int) -> bool:
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.order_sk(order_id)}),
+            ProjectionExpression="redacted",
+        )
+        return "redacted" in res.get("Item", {})
+
+    def find_order_by_number(self, shop: str, number: str) -> OrderView | None:
+        """The order a customer names by its number ('#1001' or '1001')."""
+        res = self._call(
+            "query",
+            IndexName="GSI3",
+            KeyConditionExpression="GSI3PK = :pk",
+            ExpressionAttributeValues=_values(pk=keys.order_number_gsi3pk(shop, number)),
+            Limit=1,
+        )
+        for item in res.get("Items", []):
+            sk = _load(item)["SK"]
+            return self.get_order(shop, int(sk.split("#")[1]))
+        return None
+
+    def customer_order_ids(self, shop: str, customer_id: int) -> list[int]:
+        return [
+            int(item["order_id"])
+            for item in self._query_all(
+                IndexName="GSI1",
+                KeyConditionExpression="GSI1PK = :pk",
+                ExpressionAttributeValues=_values(pk=keys.customer_orders_gsi1pk(shop, customer_id)),
+                ProjectionExpression="order_id",
+            )
+        ]
+
+    def redact_order(self, shop: str, order_id: int) -> bool:
+        """Erase the personal fields of an order and its refund notes; False if unknown."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.order_sk(order_id)}),
+                UpdateExpression="SET redacted = :t REMOVE email, customer_id, shipping_zip, GSI1PK, GSI1SK",
+                # Only an order we hold; redaction must not create an empty item.
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues=_values(t=True),
+            )
+        except ClientError:
+            return False
+        for item in self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.order_sk(order_id) + "#REF#"),
+            ProjectionExpression="PK, SK",
+        ):
+            self._call("update_item", Key=_dump(item), UpdateExpression="REMOVE note")
+        return True
+
+    def delete_shop_data(self, shop: str) -> int:
+        """Delete every item of the shop (shop/redact); returns how many were deleted."""
+        deleted = 0
+        batch: list[dict[str, Any]] = []
+        for item in self._query_all(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop)),
+            ProjectionExpression="PK, SK",
+        ):
+            batch.append({"DeleteRequest": {"Key": _dump(item)}})
+            if len(batch) == 25:
+                deleted += self._batch_write(batch)
+                batch = []
+        if batch:
+            deleted += self._batch_write(batch)
+        return deleted
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> int:
+        pending = {self.table_name: requests}
+        for _ in range(8):
+            try:
+                res = self._db.batch_write_item(RequestItems=pending)
+            except (ClientError, BotoCoreError) as exc:
+                raise _upstream(exc) from exc
+            pending = res.get("UnprocessedItems") or {}
+            if not pending:
+                return len(requests)
+        raise UpstreamError("DynamoDB left items unprocessed after retries", retryable=True)
+
+    def put_data_request(self, shop: str, request_id: int, export: dict[str, Any], expires_at: int) -> None:
+        """Keep a customer data export for the merchant to download until it expires."""
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.data_request_sk(request_id),
+            "type": "data_request",
+            "export": json.dumps(export, sort_keys=True, default=str),
+            "expires_at": expires_at,
+        }
+        self._call("put_item", Item=_dump(item))
+
+    def get_data_request(self, shop: str, request_id: int) -> dict[str, Any] | None:
+        res = self._call("get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.data_request_sk(request_id)}))
+        return json.loads(_load(res["Item"])["export"]) if "Item" in res else None
+
+    # -- webhooks -----------------------------------------------------------
+
+    def record_webhook(
+        self,
+        *,
+        shop: str,
+        webhook_id: str,
+        event_id: str | None,
+        topic: str,
+        body: bytes,
+        api_version: str | None,
+        triggered_at: str | None,
+        received_at: datetime,
+        expires_at: int,
+    ) -> None:
+        """Store a delivery once; raises DuplicateWebhook if its delivery or event id was seen."""
+        record = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.webhook_sk(webhook_id),
+            "type": "webhook",
+            "webhook_id": webhook_id,
+            "topic": topic,
+            "status": "received",
+            "attempts": 0,
+            # Compressed: order bodies are JSON and shrink several-fold, which
+            # keeps a 1 MiB delivery under DynamoDB's 400 KB item limit.
+            "body": zlib.compress(body, 6),
+            "received_at": received_at.isoformat(),
+            "expires_at": expires_at,
+        }
+        if api_version:
+            record["api_version"] = api_version
+        if triggered_at:
+            record["triggered_at"] = triggered_at
+        if event_id:
+            record["event_id"] = event_id
+        # The dedupe condition: a delivery id (or event id) recorded once wins;
+        # every later copy, concurrent or not, fails here and does nothing.
+        condition = "attribute_not_exists(PK)"
+        if not event_id:
+            try:
+                self._call("put_item", Item=_dump(record), ConditionExpression=condition)
+            except ClientError as exc:
+                raise DuplicateWebhook(webhook_id) from exc
+            return
+        guard = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.webhook_event_sk(topic, event_id),
+            "type": "webhook_event",
+            "webhook_id": webhook_id,
+            "expires_at": expires_at,
+        }
+        try:
+            self._transact(
+                [
+                    {"Put": {"Item": _dump(record), "ConditionExpression": condition}},
+                    {"Put": {"Item": _dump(guard), "ConditionExpression": condition}},
+                ]
+            )
+        except Conflict as exc:
+            raise DuplicateWebhook(webhook_id) from exc
+
+    def release_webhook(self, shop: str, webhook_id: str, topic: str, event_id: str | None) -> None:
+        """Forget a recorded delivery that could not be queued, so Shopify's retry is processed."""
+        self._call("delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}))
+        if event_id:
+            self._call(
+                "delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_event_sk(topic, event_id)})
+            )
+
+    def get_webhook(self, shop: str, webhook_id: str) -> WebhookRecord | None:
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}),
+            ConsistentRead=True,
+        )
+        if "Item" not in res:
+            return None
+        item = _load(res["Item"])
+        body = item.get("body")
+        return WebhookRecord(
+            shop=shop,
+            webhook_id=item["webhook_id"],
+            topic=item["topic"],
+            status=item["status"],
+            body=zlib.decompress(bytes(body)) if body is not None else None,
+            event_id=item.get("event_id"),
+            received_at=item["received_at"],
+            attempts=int(item.get("attempts", 0)),
+        )
+
+    def mark_webhook_processed(self, shop: str, webhook_id: str, at: datetime) -> None:
+        """Mark a delivery done and drop its body: processed events keep no personal data."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}),
+                UpdateExpression="SET #s = :s, processed_at = :at ADD attempts :one REMOVE body, #e",
+                # The record may be gone (shop/redact erases everything); don't recreate it.
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#s": "status", "#e": "error"},
+                ExpressionAttributeValues=_values(s="processed", at=at.isoformat(), one=1),
+            )
+        except ClientError:
+            return
+
+    def mark_webhook_failed(self, shop: str, webhook_id: str, error: str, *, final: bool) -> None:
+        """Count a failed attempt; `final` parks it as failed (the local dead-letter)."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}),
+                UpdateExpression="SET #s = :s, #e = :e ADD attempts :one",
+                # Never resurrect a record that was processed or erased meanwhile.
+                ConditionExpression="attribute_exists(PK) AND #s <> :done",
+                ExpressionAttributeNames={"#s": "status", "#e": "error"},
+                ExpressionAttributeValues=_values(
+                    s="failed" if final else "retrying", e=error[:500], one=1, done="processed"
+                ),
+            )
+        except ClientError:
+            return
+
+    # -- RMAs (shape; the lifecycle arrives with the returns feature) --------
+
+    def create_rma(self, shop: str, rma: dict[str, Any]) -> None:
+        """Create an RMA and claim its number; Conflict if the id or number is taken."""
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.rma_sk(rma["id"]),
+            "type": "rma",
+            **rma,
+            "version": 1,
+            "GSI1PK": keys.rma_state_gsi1pk(shop, rma["state"]),
+            "GSI1SK": f"{rma['updated_at']}#{rma['id']}",
+            "GSI3PK": keys.rma_number_gsi3pk(shop, rma["number"]),
+            "GSI3SK": keys.rma_sk(rma["id"]),
+        }
+        guard = {"PK": keys.shop_pk(shop), "SK": keys.rma_number_sk(rma["number"]), "type": "rma_number", "rma_id": rma["id"]}
+        # Both or neither: an RMA without its number guard could share a number.
+        self._transact(
+            [
+                {"Put": {"Item": _dump(item), "ConditionExpression": "attribute_not_exists(PK)"}},
+                {"Put": {"Item": _dump(guard), "ConditionExpression": "attribute_not_exists(PK)"}},
+            ]
+        )
+
+    def save_rma(self, shop: str, rma: dict[str, Any], expected_version: int) -> int:
+        """Replace an RMA if nobody changed it since `expected_version`; returns the new version."""
+        new_version = expected_version + 1
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.rma_sk(rma["id"]),
+            "type": "rma",
+            **rma,
+            "version": new_version,
+            "GSI1PK": keys.rma_state_gsi1pk(shop, rma["state"]),
+            "GSI1SK": f"{rma['updated_at']}#{rma['id']}",
+            "GSI3PK": keys.rma_number_gsi3pk(shop, rma["number"]),
+            "GSI3SK": keys.rma_sk(rma["id"]),
+        }
+        try:
+            self._call(
+                "put_item",
+                Item=_dump(item),
+                # Optimistic lock: two transitions from the same version; one wins.
+                ConditionExpression="version = :expected",
+                ExpressionAttributeValues=_values(expected=expected_version),
+            )
+        except ClientError as exc:
+            raise Conflict(f"RMA {rma['id']} changed since version {expected_version}") from exc
+        return new_version
+
+    def get_rma(self, shop: str, rma_id: str) -> dict[str, Any] | None:
+        res = self._call(
+            "get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.rma_sk(rma_id)}), ConsistentRead=True
+        )
+        return _load(res["Item"]) if "Item" in res else None
+
+    def list_rmas(
+        self, shop: str, state: str, *, limit: int = 25, cursor: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """RMAs in a state, most recently updated first, one page at a time."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": _values(pk=keys.rma_state_gsi1pk(shop, state)),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, shop)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        res = self._call("query", **kwargs)
+        return [_load(i) for i in res.get("Items", [])], encode_cursor(res.get("LastEvaluatedKey"))

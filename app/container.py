@@ -1,0 +1,107 @@
+"""The composition root: builds every client and adapter once per process from Settings."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from app.adapters.dynamo.store import DynamoStore
+from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
+from app.clock import Clock, SystemClock
+from app.config import Settings
+from app.observability import Metrics
+from app.services import webhooks
+from app.services.ports import WebhookQueue
+
+_BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=32,
+)
+
+
+def dynamodb_client(settings: Settings) -> Any:
+    kwargs: dict[str, Any] = {"region_name": settings.aws_region, "config": _BOTO_CONFIG}
+    if settings.dynamodb_endpoint_url:
+        kwargs["endpoint_url"] = settings.dynamodb_endpoint_url
+        if settings.is_local:
+            # DynamoDB Local (started with -sharedDb) accepts any credentials.
+            kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+    return boto3.client("dynamodb", **kwargs)
+
+
+@dataclass
+class Container:
+    """Everything a request or a Lambda invocation needs, wired explicitly."""
+
+    settings: Settings
+    store: DynamoStore
+    clock: Clock
+    metrics: Metrics
+    queue: WebhookQueue = field(init=False)
+
+    def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
+        return webhooks.process_webhook(
+            shop, webhook_id, store=self.store, clock=self.clock, metrics=self.metrics, final_attempt=final_attempt
+        )
+
+    def receive_webhook(self, delivery: webhooks.Delivery) -> webhooks.Receipt:
+        return webhooks.receive_webhook(
+            delivery,
+            secrets=self.settings.webhook_secrets,
+            store=self.store,
+            queue=self.queue,
+            clock=self.clock,
+            metrics=self.metrics,
+            dedupe_ttl=timedelta(days=self.settings.webhook_dedupe_ttl_days),
+        )
+
+
+def build_container(
+    settings: Settings,
+    *,
+    dynamodb: Any = None,
+    sqs: Any = None,
+    clock: Clock | None = None,
+    queue: WebhookQueue | None = None,
+    metrics: Metrics | None = None,
+) -> Container:
+    """Wire the app; clients are built only when none is given (tests inject their own)."""
+    store = DynamoStore(dynamodb or dynamodb_client(settings), settings.table_name)
+    container = Container(
+        settings=settings,
+        store=store,
+        clock=clock or SystemClock(),
+        metrics=metrics or Metrics(enabled=settings.env == "prod"),
+    )
+    if queue is not None:
+        container.queue = queue
+    elif settings.queue_url:
+        sqs_kwargs: dict[str, Any] = {"region_name": settings.aws_region, "config": _BOTO_CONFIG}
+        if settings.sqs_endpoint_url:
+            sqs_kwargs["endpoint_url"] = settings.sqs_endpoint_url
+        container.queue = SqsWebhookQueue(sqs or boto3.client("sqs", **sqs_kwargs), settings.queue_url)
+    else:
+        container.queue = InProcessWebhookQueue(container.process_webhook)
+    return container
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _cached() -> Container:
+    return build_container(Settings.from_env())
+
+
+def get_container() -> Container:
+    """The process-wide container (Lambda handlers reuse it across invocations)."""
+    with _lock:
+        return _cached()

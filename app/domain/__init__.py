@@ -1,0 +1,1 @@
+"""The returns domain: pure values and rules, no I/O, no Flask, no boto3."""

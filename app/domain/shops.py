@@ -1,0 +1,38 @@
+"""A merchant's shop as Hemline knows it: install state and the facts policies need."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.errors import InvalidInput
+
+SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+
+
+def ensure_shop_domain(value: object, field: str = "shop") -> str:
+    """Return the shop's myshopify domain, lower-cased; raise InvalidInput for anything else."""
+    if not isinstance(value, str):
+        raise InvalidInput("must be a *.myshopify.com domain", field)
+    domain = value.strip().lower()
+    if len(domain) > 255 or not SHOP_DOMAIN_RE.match(domain):
+        raise InvalidInput("must be a *.myshopify.com domain", field)
+    return domain
+
+
+@dataclass(frozen=True)
+class Shop:
+    domain: str
+    status: str  # "installed" | "uninstalled"
+    installed_at: datetime | None = None
+    uninstalled_at: datetime | None = None
+    name: str | None = None
+    country: str = "US"
+    timezone: str = "America/New_York"
+    currency: str = "USD"
+    policy_preset: str = "petite-plume"
+
+    @property
+    def is_installed(self) -> bool:
+        return self.status == "installed"

@@ -1,0 +1,43 @@
+"""Topic handlers that keep Hemline's copy of an order current.
+
+Out-of-order delivery is the norm: fulfillments and refunds are stored under
+their order's key even before the order itself arrives, and reading the order
+joins them, so nothing that came early is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.adapters.dynamo.store import DynamoStore
+from app.domain.orders import parse_fulfillment, parse_order, parse_refund
+from app.observability import logger
+
+
+def apply_order(store: DynamoStore, shop: str, payload: dict[str, Any]) -> None:
+    """orders/create, orders/updated: store the snapshot unless a newer one is stored."""
+    order = parse_order(payload)
+    if store.save_order(shop, order):
+        logger.info("order stored", extra={"shop": shop, "order_id": order.id})
+    else:
+        logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
+
+
+def apply_fulfillment(store: DynamoStore, shop: str, payload: dict[str, Any]) -> None:
+    """fulfillments/create, fulfillments/update: shipped and delivered times, tracking."""
+    fulfillment = parse_fulfillment(payload)
+    stored = store.save_fulfillment(shop, fulfillment)
+    logger.info(
+        "fulfillment stored" if stored else "older fulfillment update ignored",
+        extra={"shop": shop, "order_id": fulfillment.order_id, "fulfillment_id": fulfillment.id},
+    )
+
+
+def apply_refund(store: DynamoStore, shop: str, payload: dict[str, Any]) -> None:
+    """refunds/create: record refunded lines and money against the order, once."""
+    refund = parse_refund(payload)
+    stored = store.save_refund(shop, refund)
+    logger.info(
+        "refund recorded" if stored else "refund already recorded",
+        extra={"shop": shop, "order_id": refund.order_id, "refund_id": refund.id},
+    )

@@ -1,0 +1,213 @@
+"""DynamoStore against DynamoDB Local: conditions, transactions, indexes and TTL, for real."""
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.adapters.dynamo.store import DuplicateWebhook
+from app.domain.orders import parse_fulfillment, parse_order, parse_refund
+from app.domain.shops import Shop
+from app.errors import Conflict, InvalidInput
+from app.services.webhooks import parse_body
+from tests.support.shopify import payload_bytes
+
+
+def _order(**changes):
+    body = parse_body(payload_bytes("orders/create"))
+    body.update(changes)
+    return parse_order(body)
+
+
+def _rma(rma_id, number, state="requested", updated_at="2026-11-20T10:00:00+00:00"):
+    return {"id": rma_id, "number": number, "state": state, "order_id": 1, "updated_at": updated_at}
+
+
+def test_template_table_has_ttl_gsis_and_pay_per_request(ddb_client):
+    desc = ddb_client.describe_table(TableName="hemline-test")["Table"]
+    assert {i["IndexName"] for i in desc["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2", "GSI3"}
+    assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = ddb_client.describe_time_to_live(TableName="hemline-test")["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+
+
+def test_shop_round_trips_and_uninstall_drops_tokens(store, shop, ddb_client):
+    store.put_shop(Shop(domain=shop, status="installed", country="CN", timezone="Asia/Shanghai", currency="CNY"))
+    ddb_client.update_item(
+        TableName="hemline-test",
+        Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "SHOP"}},
+        UpdateExpression="SET access_token = :t",
+        ExpressionAttributeValues={":t": {"B": b"ciphertext"}},
+    )
+    assert store.get_shop(shop).country == "CN"
+    assert store.mark_uninstalled(shop, datetime(2026, 11, 23, tzinfo=UTC))
+    raw = ddb_client.get_item(TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "SHOP"}})
+    assert "access_token" not in raw["Item"]
+    assert store.get_shop(shop).status == "uninstalled"
+
+
+def test_uninstall_of_unknown_shop_creates_nothing(store, shop):
+    assert not store.mark_uninstalled(shop, datetime(2026, 11, 23, tzinfo=UTC))
+    assert store.get_shop(shop) is None
+
+
+def test_older_order_snapshot_never_overwrites_newer(store, shop):
+    newer = _order(updated_at="2026-11-20T10:00:00-05:00", note="newer")
+    older = _order(updated_at="2026-11-19T10:00:00-05:00", total_price="1.00", total_price_set=None)
+    assert store.save_order(shop, newer)
+    assert not store.save_order(shop, older)
+    assert store.get_order(shop, newer.id).order.total == Decimal("404.95")
+    # The same snapshot again (a redelivery) is accepted and changes nothing.
+    assert store.save_order(shop, newer)
+
+
+def test_order_is_found_by_number_and_customer(store, shop):
+    order = _order()
+    store.save_order(shop, order)
+    assert store.find_order_by_number(shop, "#9999").order.id == order.id
+    assert store.find_order_by_number(shop, "9999").order.id == order.id
+    assert store.find_order_by_number(shop, "99999") is None
+    assert store.customer_order_ids(shop, 115310627314723954) == [order.id]
+    # Scoped by shop: another shop's number look-up finds nothing.
+    assert store.find_order_by_number("other-" + shop, "9999") is None
+
+
+def test_fulfillment_keeps_first_delivery_time_and_ignores_stale_updates(store, shop):
+    body = parse_body(payload_bytes("fulfillments/update"))
+    delivered = dict(body, shipment_status="delivered", updated_at="2026-11-20T10:00:00+00:00")
+    redelivered_later = dict(body, shipment_status="delivered", updated_at="2026-11-21T10:00:00+00:00")
+    stale = dict(body, shipment_status="in_transit", updated_at="2026-11-19T10:00:00+00:00")
+    assert store.save_fulfillment(shop, parse_fulfillment(delivered))
+    assert store.save_fulfillment(shop, parse_fulfillment(redelivered_later))
+    assert not store.save_fulfillment(shop, parse_fulfillment(stale))
+    store.save_order(shop, _order())
+    view = store.get_order(shop, 820982911946154508)
+    assert view.delivered_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert view.fulfillments[0].shipment_status == "delivered"
+
+
+def test_refund_is_recorded_once(store, shop):
+    refund = parse_refund(parse_body(payload_bytes("refunds/create")))
+    assert store.save_refund(shop, refund)
+    assert not store.save_refund(shop, refund)
+    store.save_order(shop, _order())
+    view = store.get_order(shop, refund.order_id)
+    assert len(view.refunds) == 1
+    assert view.refunded_amount == Decimal("85.00")
+    assert view.refunded_quantity(487817672276298554) == 1
+
+
+def test_order_prefix_does_not_match_longer_ids(store, shop):
+    store.save_order(shop, _order(id=12, name="#12"))
+    store.save_order(shop, _order(id=123, name="#123"))
+    assert store.get_order(shop, 12).order.id == 12
+
+
+def test_concurrent_rma_transitions_one_wins(store, shop):
+    store.create_rma(shop, _rma("r1", "AB12CD"))
+    results = []
+    barrier = threading.Barrier(8)
+
+    def transition(i):
+        barrier.wait()
+        try:
+            store.save_rma(shop, _rma("r1", "AB12CD", state=f"s{i}"), expected_version=1)
+            results.append("won")
+        except Conflict:
+            results.append("conflict")
+
+    threads = [threading.Thread(target=transition, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict"] * 7 + ["won"]
+    assert store.get_rma(shop, "r1")["version"] == 2
+
+
+def test_rma_number_is_unique_and_transaction_leaves_nothing_half_written(store, shop):
+    store.create_rma(shop, _rma("r1", "AB12CD"))
+    with pytest.raises(Conflict):
+        store.create_rma(shop, _rma("r2", "AB12CD"))
+    assert store.get_rma(shop, "r2") is None  # the RMA put was rolled back with the guard
+
+
+def test_rmas_list_by_state_newest_first_with_cursor(store, shop):
+    for i in range(5):
+        store.create_rma(shop, _rma(f"r{i}", f"N{i}", updated_at=f"2026-11-2{i}T10:00:00+00:00"))
+    store.create_rma(shop, _rma("rx", "NX", state="approved"))
+    page, cursor = store.list_rmas(shop, "requested", limit=3)
+    assert [r["id"] for r in page] == ["r4", "r3", "r2"]
+    page2, cursor2 = store.list_rmas(shop, "requested", limit=3, cursor=cursor)
+    assert [r["id"] for r in page2] == ["r1", "r0"]
+    with pytest.raises(InvalidInput) as err:
+        store.list_rmas("other-" + shop, "requested", cursor=cursor)
+    assert err.value.field == "cursor"
+
+
+def _record(store, shop, webhook_id, event_id=None, topic="orders/create"):
+    now = datetime.now(UTC)
+    store.record_webhook(
+        shop=shop,
+        webhook_id=webhook_id,
+        event_id=event_id,
+        topic=topic,
+        body=b'{"id": 1}',
+        api_version="2026-04",
+        triggered_at=None,
+        received_at=now,
+        expires_at=int((now + timedelta(days=7)).timestamp()),
+    )
+
+
+def test_webhook_recorded_once_by_delivery_id_and_event_id(store, shop, ddb_client):
+    _record(store, shop, "w1", event_id="e1")
+    with pytest.raises(DuplicateWebhook):
+        _record(store, shop, "w1", event_id="e1")
+    with pytest.raises(DuplicateWebhook):  # same event, other subscription's delivery id
+        _record(store, shop, "w2", event_id="e1")
+    assert store.get_webhook(shop, "w2") is None
+    raw = ddb_client.get_item(TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "WEBHOOK#w1"}})
+    expires = int(raw["Item"]["expires_at"]["N"])
+    assert abs(expires - (time.time() + 7 * 86400)) < 120
+
+
+def test_processed_webhook_keeps_no_body(store, shop):
+    _record(store, shop, "w1")
+    assert store.get_webhook(shop, "w1").body == b'{"id": 1}'
+    store.mark_webhook_processed(shop, "w1", datetime.now(UTC))
+    record = store.get_webhook(shop, "w1")
+    assert (record.status, record.body) == ("processed", None)
+
+
+def test_released_webhook_can_be_recorded_again(store, shop):
+    _record(store, shop, "w1", event_id="e1")
+    store.release_webhook(shop, "w1", "orders/create", "e1")
+    _record(store, shop, "w1", event_id="e1")
+
+
+def test_redacted_order_stays_redacted_after_later_update(store, shop):
+    order = _order()
+    store.save_order(shop, order)
+    assert store.redact_order(shop, order.id)
+    later = _order(updated_at="2026-11-22T10:00:00+00:00")
+    assert store.save_order(shop, later)
+    stored = store.get_order(shop, order.id).order
+    assert stored.email is None and stored.customer_id is None and stored.shipping_zip is None
+    assert store.is_redacted(shop, order.id)
+
+
+def test_delete_shop_data_removes_every_item(store, shop, ddb_client):
+    store.put_shop(Shop(domain=shop, status="uninstalled"))
+    store.save_order(shop, _order())
+    for i in range(30):
+        _record(store, shop, f"w{i}")
+    assert store.delete_shop_data(shop) == 32
+    left = ddb_client.query(
+        TableName="hemline-test",
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"SHOP#{shop}"}},
+    )
+    assert left["Count"] == 0
