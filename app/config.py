@@ -66,7 +66,9 @@ class Settings:
         env_map = dict(os.environ if environ is None else environ)
         problems: list[str] = []
 
-        def get(name: str, default: str | None = None, *, required_in_prod: bool = False) -> str | None:
+        def get(
+            name: str, default: str | None = None, *, required_in_prod: bool = False
+        ) -> str | None:
             value = env_map.get(name)
             if value is not None and value.strip() == "":
                 value = None
@@ -96,13 +98,16 @@ class Settings:
                 f"SHOPIFY_API_VERSION must look like 2026-04 (a quarterly release), got {api_version!r}"
             )
 
-        scopes_raw = get(
-            "SHOPIFY_SCOPES",
-            "read_orders,read_all_orders,write_orders,read_returns,write_returns,"
-            "read_customers,write_store_credit_account_transactions,read_inventory,"
-            "read_products,write_discounts,write_gift_cards,write_order_edits,"
-            "read_fulfillments,write_reverse_fulfillment_orders",
-        ) or ""
+        scopes_raw = (
+            get(
+                "SHOPIFY_SCOPES",
+                "read_orders,read_all_orders,write_orders,read_returns,write_returns,"
+                "read_customers,write_store_credit_account_transactions,read_inventory,"
+                "read_products,write_discounts,write_gift_cards,write_order_edits,"
+                "read_fulfillments,write_reverse_fulfillment_orders",
+            )
+            or ""
+        )
         scopes = tuple(s.strip() for s in scopes_raw.split(",") if s.strip())
         if not scopes:
             problems.append("SHOPIFY_SCOPES must list at least one scope, comma-separated")
@@ -113,11 +118,15 @@ class Settings:
         if app_url and (parsed.scheme not in ("http", "https") or not parsed.netloc):
             problems.append(f"HEMLINE_APP_URL must be an absolute http(s) URL, got {app_url!r}")
         elif env == "prod" and parsed.scheme != "https":
-            problems.append("HEMLINE_APP_URL must use https in prod (Shopify only calls https URLs)")
+            problems.append(
+                "HEMLINE_APP_URL must use https in prod (Shopify only calls https URLs)"
+            )
 
         secret_key = get("HEMLINE_SECRET_KEY", required_in_prod=True) or ""
         if secret_key and len(secret_key) < 32:
-            problems.append("HEMLINE_SECRET_KEY must be at least 32 characters (it signs portal sessions)")
+            problems.append(
+                "HEMLINE_SECRET_KEY must be at least 32 characters (it signs portal sessions)"
+            )
 
         ttl_raw = get("HEMLINE_WEBHOOK_DEDUPE_TTL_DAYS", "7") or "7"
         try:
@@ -125,13 +134,17 @@ class Settings:
             if not 1 <= ttl_days <= 90:
                 raise ValueError
         except ValueError:
-            problems.append(f"HEMLINE_WEBHOOK_DEDUPE_TTL_DAYS must be a whole number 1-90, got {ttl_raw!r}")
+            problems.append(
+                f"HEMLINE_WEBHOOK_DEDUPE_TTL_DAYS must be a whole number 1-90, got {ttl_raw!r}"
+            )
             ttl_days = 7
 
         kms_key_id = get("HEMLINE_KMS_KEY_ID")
         token_key = get("HEMLINE_TOKEN_KEY") if env != "prod" else env_map.get("HEMLINE_TOKEN_KEY")
         if env == "prod" and not kms_key_id:
-            problems.append("HEMLINE_KMS_KEY_ID is required when HEMLINE_ENV=prod (access tokens are KMS-encrypted)")
+            problems.append(
+                "HEMLINE_KMS_KEY_ID is required when HEMLINE_ENV=prod (access tokens are KMS-encrypted)"
+            )
 
         log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -150,7 +163,8 @@ class Settings:
             app_url=app_url.rstrip("/"),
             secret_key=secret_key,
             table_name=get("HEMLINE_TABLE", "hemline") or "hemline",
-            aws_region=get("AWS_REGION", env_map.get("AWS_DEFAULT_REGION") or "us-east-1") or "us-east-1",
+            aws_region=get("AWS_REGION", env_map.get("AWS_DEFAULT_REGION") or "us-east-1")
+            or "us-east-1",
             dynamodb_endpoint_url=get("DYNAMODB_ENDPOINT_URL"),
             queue_url=get("HEMLINE_QUEUE_URL"),
             sqs_endpoint_url=get("SQS_ENDPOINT_URL"),

@@ -49,7 +49,12 @@ class Container:
 
     def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
         return webhooks.process_webhook(
-            shop, webhook_id, store=self.store, clock=self.clock, metrics=self.metrics, final_attempt=final_attempt
+            shop,
+            webhook_id,
+            store=self.store,
+            clock=self.clock,
+            metrics=self.metrics,
+            final_attempt=final_attempt,
         )
 
     def receive_webhook(self, delivery: webhooks.Delivery) -> webhooks.Receipt:
@@ -87,7 +92,9 @@ def build_container(
         sqs_kwargs: dict[str, Any] = {"region_name": settings.aws_region, "config": _BOTO_CONFIG}
         if settings.sqs_endpoint_url:
             sqs_kwargs["endpoint_url"] = settings.sqs_endpoint_url
-        container.queue = SqsWebhookQueue(sqs or boto3.client("sqs", **sqs_kwargs), settings.queue_url)
+        container.queue = SqsWebhookQueue(
+            sqs or boto3.client("sqs", **sqs_kwargs), settings.queue_url
+        )
     else:
         container.queue = InProcessWebhookQueue(container.process_webhook)
     return container

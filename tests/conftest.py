@@ -61,7 +61,7 @@ def ddb_client(dynamodb_local: ddb_local.LocalDynamo) -> Any:
         endpoint_url=dynamodb_local.endpoint,
         region_name="us-east-1",
         aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106
+        aws_secret_access_key="local",
     )
     ensure_table(client, "hemline-test")
     return client
@@ -75,7 +75,9 @@ def shop() -> str:
 
 @pytest.fixture
 def settings(dynamodb_local: ddb_local.LocalDynamo) -> Settings:
-    return make_settings(DYNAMODB_ENDPOINT_URL=dynamodb_local.endpoint, HEMLINE_TABLE="hemline-test")
+    return make_settings(
+        DYNAMODB_ENDPOINT_URL=dynamodb_local.endpoint, HEMLINE_TABLE="hemline-test"
+    )
 
 
 @pytest.fixture

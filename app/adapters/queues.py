@@ -46,7 +46,14 @@ class InProcessWebhookQueue:
     store (the local stand-in for the dead-letter queue).
     """
 
-    def __init__(self, processor: Processor, *, workers: int = 2, max_attempts: int = 5, backoff_s: float = 0.2):
+    def __init__(
+        self,
+        processor: Processor,
+        *,
+        workers: int = 2,
+        max_attempts: int = 5,
+        backoff_s: float = 0.2,
+    ):
         self._processor = processor
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook-worker")
         self._max_attempts = max_attempts
@@ -71,11 +78,16 @@ class InProcessWebhookQueue:
                 return
             except UpstreamError:
                 if attempt == self._max_attempts:
-                    logger.error("webhook parked after retries", extra={"shop": shop, "webhook_id": webhook_id})
+                    logger.error(
+                        "webhook parked after retries",
+                        extra={"shop": shop, "webhook_id": webhook_id},
+                    )
                     return
                 time.sleep(self._backoff_s * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
             except Exception:
-                logger.exception("webhook worker crashed", extra={"shop": shop, "webhook_id": webhook_id})
+                logger.exception(
+                    "webhook worker crashed", extra={"shop": shop, "webhook_id": webhook_id}
+                )
                 return
 
     def drain(self, timeout: float = 30.0) -> None:

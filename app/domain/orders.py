@@ -59,7 +59,9 @@ def _shop_money(obj: dict[str, Any], key: str, field_name: str) -> Decimal | Non
     """Prefer `<key>_set.shop_money.amount` (always a string) over the bare field."""
     money_set = obj.get(f"{key}_set")
     if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
-        return parse_money(money_set["shop_money"].get("amount"), f"{field_name}_set.shop_money.amount")
+        return parse_money(
+            money_set["shop_money"].get("amount"), f"{field_name}_set.shop_money.amount"
+        )
     bare = obj.get(key)
     if bare is None:
         return None
@@ -165,7 +167,9 @@ def parse_order(payload: dict[str, Any]) -> OrderSnapshot:
                 or Decimal("0"),
             )
         )
-    shipping = payload.get("shipping_address") if isinstance(payload.get("shipping_address"), dict) else {}
+    shipping = (
+        payload.get("shipping_address") if isinstance(payload.get("shipping_address"), dict) else {}
+    )
     customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
     shipping_lines = [s for s in payload.get("shipping_lines") or [] if isinstance(s, dict)]
     created_at = parse_time(payload.get("created_at"), "created_at", required=True)
@@ -182,7 +186,8 @@ def parse_order(payload: dict[str, Any]) -> OrderSnapshot:
         subtotal=subtotal if subtotal is not None else Decimal("0"),
         total=total if total is not None else Decimal("0"),
         line_items=tuple(items),
-        email=(payload.get("contact_email") or payload.get("email") or customer.get("email")) or None,
+        email=(payload.get("contact_email") or payload.get("email") or customer.get("email"))
+        or None,
         customer_id=_opt_id(customer.get("id"), "customer.id"),
         processed_at=parse_time(payload.get("processed_at"), "processed_at"),
         cancelled_at=parse_time(payload.get("cancelled_at"), "cancelled_at"),
@@ -325,7 +330,11 @@ class OrderView:
 
     @property
     def shipped_at(self) -> datetime | None:
-        times = [f.created_at for f in self.fulfillments if f.status not in ("cancelled", "error", "failure")]
+        times = [
+            f.created_at
+            for f in self.fulfillments
+            if f.status not in ("cancelled", "error", "failure")
+        ]
         return min(times) if times else None
 
     @property
@@ -334,7 +343,9 @@ class OrderView:
         return max(times) if times else None
 
     def refunded_quantity(self, line_item_id: int) -> int:
-        return sum(ln.quantity for r in self.refunds for ln in r.lines if ln.line_item_id == line_item_id)
+        return sum(
+            ln.quantity for r in self.refunds for ln in r.lines if ln.line_item_id == line_item_id
+        )
 
     @property
     def refunded_amount(self) -> Decimal:

@@ -34,7 +34,9 @@ def _customer_id(payload: dict[str, Any]) -> int | None:
     return parse_id(customer["id"], "customer.id")
 
 
-def export_customer_data(store: DynamoStore, clock: Clock, shop: str, payload: dict[str, Any]) -> None:
+def export_customer_data(
+    store: DynamoStore, clock: Clock, shop: str, payload: dict[str, Any]
+) -> None:
     """customers/data_request: gather the customer's orders as Hemline holds them."""
     request = payload.get("data_request")
     if not isinstance(request, dict):
@@ -62,7 +64,10 @@ def export_customer_data(store: DynamoStore, clock: Clock, shop: str, payload: d
         {"data_request_id": request_id, "customer_id": customer_id, "orders": orders},
         expires,
     )
-    logger.info("customer data export ready", extra={"shop": shop, "data_request_id": request_id, "orders": len(orders)})
+    logger.info(
+        "customer data export ready",
+        extra={"shop": shop, "data_request_id": request_id, "orders": len(orders)},
+    )
 
 
 def redact_customer(store: DynamoStore, clock: Clock, shop: str, payload: dict[str, Any]) -> None:

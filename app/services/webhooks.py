@@ -36,8 +36,12 @@ Handler = Callable[[DynamoStore, Clock, str, dict[str, Any]], None]
 TOPIC_HANDLERS: Mapping[str, Handler] = {
     "orders/create": lambda store, clock, shop, body: orders.apply_order(store, shop, body),
     "orders/updated": lambda store, clock, shop, body: orders.apply_order(store, shop, body),
-    "fulfillments/create": lambda store, clock, shop, body: orders.apply_fulfillment(store, shop, body),
-    "fulfillments/update": lambda store, clock, shop, body: orders.apply_fulfillment(store, shop, body),
+    "fulfillments/create": lambda store, clock, shop, body: orders.apply_fulfillment(
+        store, shop, body
+    ),
+    "fulfillments/update": lambda store, clock, shop, body: orders.apply_fulfillment(
+        store, shop, body
+    ),
     "refunds/create": lambda store, clock, shop, body: orders.apply_refund(store, shop, body),
     "app/uninstalled": shops.uninstall_shop,
     "customers/data_request": compliance.export_customer_data,
@@ -125,7 +129,10 @@ def receive_webhook(
             raise InvalidInput("is malformed", "X-Shopify-Event-Id")
         parse_body(delivery.body)
     except InvalidInput as exc:
-        logger.info("webhook refused", extra={"shop": delivery.shop if delivery.shop else None, "error": str(exc)})
+        logger.info(
+            "webhook refused",
+            extra={"shop": delivery.shop if delivery.shop else None, "error": str(exc)},
+        )
         metrics.count("WebhooksRejected", reason="invalid")
         return Receipt(400, "invalid", str(exc))
 
@@ -175,7 +182,13 @@ def receive_webhook(
 
 
 def process_webhook(
-    shop: str, webhook_id: str, *, store: DynamoStore, clock: Clock, metrics: Metrics, final_attempt: bool = False
+    shop: str,
+    webhook_id: str,
+    *,
+    store: DynamoStore,
+    clock: Clock,
+    metrics: Metrics,
+    final_attempt: bool = False,
 ) -> str:
     """Apply a stored delivery by its topic; idempotent. Raises UpstreamError(retryable) to be retried.
 

@@ -62,8 +62,12 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(UpstreamError)
     def _upstream(exc: UpstreamError) -> tuple[Any, int]:
-        return body(503, "unavailable", "a service Hemline depends on is unavailable; try again shortly")
+        return body(
+            503, "unavailable", "a service Hemline depends on is unavailable; try again shortly"
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Any, int]:
-        return body(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        return body(
+            exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or ""
+        )

@@ -13,6 +13,10 @@ bp = Blueprint("health", __name__)
 def healthz() -> tuple[Any, int]:
     container = current_app.extensions["hemline"]
     store = container.store.status()
-    body = {"status": "ok" if store["ok"] else "degraded", "env": container.settings.env, "store": store}
+    body = {
+        "status": "ok" if store["ok"] else "degraded",
+        "env": container.settings.env,
+        "store": store,
+    }
     # 200 either way: the app answers; the body tells whether the store does.
     return jsonify(body), 200

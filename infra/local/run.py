@@ -21,16 +21,16 @@ from infra.local.seed import DEMO_SHOP, seed_demo_shop
 from infra.local.tables import ensure_table
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = ROOT / ".local"
 
 
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     ddb_port = int(os.environ.get("DYNAMODB_LOCAL_PORT", "8200"))
-    DATA_DIR.mkdir(exist_ok=True)
+    data_dir = Path(os.environ.get("HEMLINE_LOCAL_DATA", ROOT / ".local"))
+    data_dir.mkdir(parents=True, exist_ok=True)
 
     ddb = dynamodb_local.start(
-        ddb_port, db_path=DATA_DIR / "dynamodb-data", log_path=DATA_DIR / "dynamodb.log"
+        ddb_port, db_path=data_dir / "dynamodb-data", log_path=data_dir / "dynamodb.log"
     )
     started = [ddb]
     try:
@@ -62,11 +62,13 @@ def main() -> int:
         print("Hemline is running locally:", flush=True)
         print(f"  app            {base}", flush=True)
         print(f"  health         {base}/healthz", flush=True)
-        print(f"  webhooks       POST {base}/webhooks  (signed with SHOPIFY_API_SECRET)", flush=True)
+        print(
+            f"  webhooks       POST {base}/webhooks  (signed with SHOPIFY_API_SECRET)", flush=True
+        )
         print(f"  demo shop      {DEMO_SHOP}", flush=True)
         print(
             f"  store          {ddb.kind} at {ddb.endpoint}, table {settings.table_name}"
-            f" ({'created' if created else 'kept'}; data in {DATA_DIR / 'dynamodb-data'})",
+            f" ({'created' if created else 'kept'}; data in {data_dir / 'dynamodb-data'})",
             flush=True,
         )
         print("Press Ctrl-C to stop.", flush=True)

@@ -34,7 +34,11 @@ def test_template_table_has_ttl_gsis_and_pay_per_request(ddb_client):
 
 
 def test_shop_round_trips_and_uninstall_drops_tokens(store, shop, ddb_client):
-    store.put_shop(Shop(domain=shop, status="installed", country="CN", timezone="Asia/Shanghai", currency="CNY"))
+    store.put_shop(
+        Shop(
+            domain=shop, status="installed", country="CN", timezone="Asia/Shanghai", currency="CNY"
+        )
+    )
     ddb_client.update_item(
         TableName="hemline-test",
         Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "SHOP"}},
@@ -43,7 +47,9 @@ def test_shop_round_trips_and_uninstall_drops_tokens(store, shop, ddb_client):
     )
     assert store.get_shop(shop).country == "CN"
     assert store.mark_uninstalled(shop, datetime(2026, 11, 23, tzinfo=UTC))
-    raw = ddb_client.get_item(TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "SHOP"}})
+    raw = ddb_client.get_item(
+        TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "SHOP"}}
+    )
     assert "access_token" not in raw["Item"]
     assert store.get_shop(shop).status == "uninstalled"
 
@@ -77,7 +83,9 @@ def test_order_is_found_by_number_and_customer(store, shop):
 def test_fulfillment_keeps_first_delivery_time_and_ignores_stale_updates(store, shop):
     body = parse_body(payload_bytes("fulfillments/update"))
     delivered = dict(body, shipment_status="delivered", updated_at="2026-11-20T10:00:00+00:00")
-    redelivered_later = dict(body, shipment_status="delivered", updated_at="2026-11-21T10:00:00+00:00")
+    redelivered_later = dict(
+        body, shipment_status="delivered", updated_at="2026-11-21T10:00:00+00:00"
+    )
     stale = dict(body, shipment_status="in_transit", updated_at="2026-11-19T10:00:00+00:00")
     assert store.save_fulfillment(shop, parse_fulfillment(delivered))
     assert store.save_fulfillment(shop, parse_fulfillment(redelivered_later))
@@ -140,7 +148,7 @@ def test_rmas_list_by_state_newest_first_with_cursor(store, shop):
     store.create_rma(shop, _rma("rx", "NX", state="approved"))
     page, cursor = store.list_rmas(shop, "requested", limit=3)
     assert [r["id"] for r in page] == ["r4", "r3", "r2"]
-    page2, cursor2 = store.list_rmas(shop, "requested", limit=3, cursor=cursor)
+    page2, _ = store.list_rmas(shop, "requested", limit=3, cursor=cursor)
     assert [r["id"] for r in page2] == ["r1", "r0"]
     with pytest.raises(InvalidInput) as err:
         store.list_rmas("other-" + shop, "requested", cursor=cursor)
@@ -169,7 +177,9 @@ def test_webhook_recorded_once_by_delivery_id_and_event_id(store, shop, ddb_clie
     with pytest.raises(DuplicateWebhook):  # same event, other subscription's delivery id
         _record(store, shop, "w2", event_id="e1")
     assert store.get_webhook(shop, "w2") is None
-    raw = ddb_client.get_item(TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "WEBHOOK#w1"}})
+    raw = ddb_client.get_item(
+        TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "WEBHOOK#w1"}}
+    )
     expires = int(raw["Item"]["expires_at"]["N"])
     assert abs(expires - (time.time() + 7 * 86400)) < 120
 

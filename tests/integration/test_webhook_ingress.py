@@ -33,13 +33,24 @@ def _kinds(ddb_client, shop):
 
 def post(client, topic, shop, body=None, secret=TEST_SECRET, **kw):
     body = payload_bytes(topic) if body is None else body
-    return client.post("/webhooks", data=body, headers=signed_headers(topic, body, shop=shop, secret=secret, **kw))
+    return client.post(
+        "/webhooks", data=body, headers=signed_headers(topic, body, shop=shop, secret=secret, **kw)
+    )
 
 
 @pytest.mark.parametrize(
     "topic",
-    ["orders/create", "orders/updated", "fulfillments/create", "fulfillments/update", "refunds/create",
-     "app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"],
+    [
+        "orders/create",
+        "orders/updated",
+        "fulfillments/create",
+        "fulfillments/update",
+        "refunds/create",
+        "app/uninstalled",
+        "customers/data_request",
+        "customers/redact",
+        "shop/redact",
+    ],
 )
 def test_every_handled_topic_is_accepted_and_processed(client, drain, store, shop, topic):
     res = post(client, topic, shop, webhook_id="w-1")
@@ -106,7 +117,9 @@ def test_malformed_body_is_400_and_stores_nothing(client, ddb_client, shop, body
     assert _items(ddb_client, shop) == []
 
 
-@pytest.mark.parametrize("domain", ["evil.example.com", "UPPER-.myshopify.com.evil", "", "a" * 300 + ".myshopify.com"])
+@pytest.mark.parametrize(
+    "domain", ["evil.example.com", "UPPER-.myshopify.com.evil", "", "a" * 300 + ".myshopify.com"]
+)
 def test_shop_domain_not_myshopify_is_400(client, ddb_client, domain):
     res = post(client, "orders/create", domain)
     assert res.status_code == 400
@@ -141,9 +154,13 @@ def test_same_event_through_two_subscriptions_is_processed_once(client, drain, s
     assert (a.json["outcome"], b.json["outcome"]) == ("accepted", "duplicate")
 
 
-def test_ten_concurrent_deliveries_store_one_event_and_one_effect(client, app, drain, ddb_client, shop, container):
+def test_ten_concurrent_deliveries_store_one_event_and_one_effect(
+    client, app, drain, ddb_client, shop, container
+):
     body = payload_bytes("orders/create")
-    headers = signed_headers("orders/create", body, shop=shop, secret=TEST_SECRET, webhook_id="storm-1")
+    headers = signed_headers(
+        "orders/create", body, shop=shop, secret=TEST_SECRET, webhook_id="storm-1"
+    )
     processed = []
     original = container.process_webhook
 
@@ -246,11 +263,15 @@ def test_store_down_answers_503_so_shopify_retries(ddb_client, shop):
     from app.container import build_container
     from app.web import create_app
 
-    settings = make_settings(DYNAMODB_ENDPOINT_URL="http://127.0.0.1:9", HEMLINE_TABLE="hemline-test")
+    settings = make_settings(
+        DYNAMODB_ENDPOINT_URL="http://127.0.0.1:9", HEMLINE_TABLE="hemline-test"
+    )
     app = create_app(container=build_container(settings))
     body = payload_bytes("orders/create")
     res = app.test_client().post(
-        "/webhooks", data=body, headers=signed_headers("orders/create", body, shop=shop, secret=TEST_SECRET)
+        "/webhooks",
+        data=body,
+        headers=signed_headers("orders/create", body, shop=shop, secret=TEST_SECRET),
     )
     assert res.status_code == 503
     assert app.test_client().get("/healthz").json["store"]["ok"] is False
@@ -276,7 +297,11 @@ def test_ingress_emits_structured_log_and_emf_metric(client, drain, shop, capsys
     assert accepted and accepted[0]["shop"] == shop and accepted[0]["webhook_id"] == "log-1"
     assert accepted[0]["topic"] == "orders/create"
     assert "jon@example.com" not in stream.getvalue()
-    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    emf = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith('{"_aws"')
+    ]
     names = {m["Name"] for ln in emf for m in ln["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     assert {"WebhooksReceived", "WebhooksProcessed"} <= names
 
@@ -289,6 +314,6 @@ def test_healthz_reports_store_ok(client):
 
 def test_hmac_helper_matches_header_used_by_tests():
     body = payload_bytes("orders/create")
-    assert signed_headers("orders/create", body, shop="a.myshopify.com", secret="k")["X-Shopify-Hmac-Sha256"] == (
-        webhook_hmac("k", body)
-    )
+    assert signed_headers("orders/create", body, shop="a.myshopify.com", secret="k")[
+        "X-Shopify-Hmac-Sha256"
+    ] == (webhook_hmac("k", body))

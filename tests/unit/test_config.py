@@ -16,12 +16,16 @@ def test_local_defaults_apply_when_nothing_is_set():
 
 
 def test_environment_wins_over_local_defaults():
-    s = Settings.from_env({"SHOPIFY_API_KEY": "my-key", "SHOPIFY_API_SECRET": "my-secret-0123456789"})
+    s = Settings.from_env(
+        {"SHOPIFY_API_KEY": "my-key", "SHOPIFY_API_SECRET": "my-secret-0123456789"}
+    )
     assert (s.shopify_api_key, s.shopify_api_secret) == ("my-key", "my-secret-0123456789")
 
 
 def test_previous_secret_is_accepted_for_webhooks_during_rotation():
-    s = Settings.from_env({"SHOPIFY_API_SECRET": "new-secret-0123456789", "SHOPIFY_API_SECRET_PREVIOUS": "old"})
+    s = Settings.from_env(
+        {"SHOPIFY_API_SECRET": "new-secret-0123456789", "SHOPIFY_API_SECRET_PREVIOUS": "old"}
+    )
     assert s.webhook_secrets == ("new-secret-0123456789", "old")
 
 
@@ -29,7 +33,13 @@ def test_prod_names_every_missing_variable():
     with pytest.raises(ConfigError) as err:
         Settings.from_env({"HEMLINE_ENV": "prod"})
     text = str(err.value)
-    for name in ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "HEMLINE_APP_URL", "HEMLINE_SECRET_KEY", "HEMLINE_KMS_KEY_ID"):
+    for name in (
+        "SHOPIFY_API_KEY",
+        "SHOPIFY_API_SECRET",
+        "HEMLINE_APP_URL",
+        "HEMLINE_SECRET_KEY",
+        "HEMLINE_KMS_KEY_ID",
+    ):
         assert name in text
 
 

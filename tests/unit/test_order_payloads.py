@@ -88,11 +88,23 @@ def test_refund_uses_exact_money_sets_not_json_floats():
         (lambda b: b.update(created_at="1850-01-01T10:00:00+00:00"), "created_at"),
         (lambda b: b["line_items"][0].update(quantity=-1), "line_items[0].quantity"),
         (lambda b: b["line_items"][0].update(quantity=1.5), "line_items[0].quantity"),
-        (lambda b: b["line_items"][0].pop("price_set") and b["line_items"][0].update(price=12.5), "line_items[0].price"),
+        (
+            lambda b: b["line_items"][0].pop("price_set") and b["line_items"][0].update(price=12.5),
+            "line_items[0].price",
+        ),
         (lambda b: b.update(currency="dollars"), "currency"),
     ],
-    ids=["float-id", "string-id", "negative-id", "naive-time", "far-past", "negative-qty", "fractional-qty",
-         "float-price", "currency"],
+    ids=[
+        "float-id",
+        "string-id",
+        "negative-id",
+        "naive-time",
+        "far-past",
+        "negative-qty",
+        "fractional-qty",
+        "float-price",
+        "currency",
+    ],
 )
 def test_bad_order_fields_are_named(mutate, field):
     body = json.loads(payload_bytes("orders/create"))

@@ -207,7 +207,8 @@ def fulfillment_from_item(item: dict[str, Any]) -> Fulfillment:
         tracking_number=item.get("tracking_number"),
         tracking_url=item.get("tracking_url"),
         lines=tuple(
-            FulfillmentLine(int(m["line_item_id"]), int(m["quantity"])) for m in item.get("lines", [])
+            FulfillmentLine(int(m["line_item_id"]), int(m["quantity"]))
+            for m in item.get("lines", [])
         ),
         delivered_at=_pt(item.get("delivered_at")),
     )

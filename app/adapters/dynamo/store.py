@@ -150,9 +150,18 @@ class DynamoStore:
         """The table's health for /healthz; never raises."""
         try:
             desc = self._db.describe_table(TableName=self.table_name)["Table"]
-            return {"ok": desc["TableStatus"] == "ACTIVE", "table": self.table_name, "status": desc["TableStatus"]}
+            return {
+                "ok": desc["TableStatus"] == "ACTIVE",
+                "table": self.table_name,
+                "status": desc["TableStatus"],
+            }
         except (ClientError, BotoCoreError) as exc:
-            return {"ok": False, "table": self.table_name, "status": "unavailable", "error": type(exc).__name__}
+            return {
+                "ok": False,
+                "table": self.table_name,
+                "status": "unavailable",
+                "error": type(exc).__name__,
+            }
 
     # -- shops --------------------------------------------------------------
 
@@ -162,7 +171,12 @@ class DynamoStore:
 
     def put_shop(self, shop: Shop) -> None:
         """Create or replace the shop's record (install, re-install, settings)."""
-        item = {"PK": keys.shop_pk(shop.domain), "SK": keys.SHOP_SK, "type": "shop", **codec.shop_to_item(shop)}
+        item = {
+            "PK": keys.shop_pk(shop.domain),
+            "SK": keys.SHOP_SK,
+            "type": "shop",
+            **codec.shop_to_item(shop),
+        }
         self._call("put_item", Item=_dump(item))
 
     def mark_uninstalled(self, shop: str, at: datetime) -> bool:
@@ -217,7 +231,11 @@ class DynamoStore:
                 ProjectionExpression="updated_ms, redacted",
                 ConsistentRead=True,
             ).get("Item")
-            if current and "redacted" in current and item["updated_ms"] >= int(current["updated_ms"]["N"]):
+            if (
+                current
+                and "redacted" in current
+                and item["updated_ms"] >= int(current["updated_ms"]["N"])
+            ):
                 self._save_redacted(shop, order)
                 return True
             return False
@@ -260,7 +278,11 @@ class DynamoStore:
 
     def save_refund(self, shop: str, refund: Refund) -> bool:
         """Record a refund once; False when it was already recorded."""
-        item = {"PK": keys.shop_pk(shop), "SK": keys.refund_sk(refund.order_id, refund.id), **codec.refund_to_item(refund)}
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.refund_sk(refund.order_id, refund.id),
+            **codec.refund_to_item(refund),
+        }
         try:
             # A refund never changes after it is made; a second copy is a redelivery.
             self._call("put_item", Item=_dump(item), ConditionExpression="attribute_not_exists(PK)")
@@ -275,7 +297,9 @@ class DynamoStore:
         refunds = []
         for item in self._query_all(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.order_children_prefix(order_id)),
+            ExpressionAttributeValues=_values(
+                pk=keys.shop_pk(shop), prefix=keys.order_children_prefix(order_id)
+            ),
             ConsistentRead=True,
         ):
             kind = item.get("type")
@@ -317,7 +341,9 @@ class DynamoStore:
             for item in self._query_all(
                 IndexName="GSI1",
                 KeyConditionExpression="GSI1PK = :pk",
-                ExpressionAttributeValues=_values(pk=keys.customer_orders_gsi1pk(shop, customer_id)),
+                ExpressionAttributeValues=_values(
+                    pk=keys.customer_orders_gsi1pk(shop, customer_id)
+                ),
                 ProjectionExpression="order_id",
             )
         ]
@@ -337,7 +363,9 @@ class DynamoStore:
             return False
         for item in self._query_all(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.order_sk(order_id) + "#REF#"),
+            ExpressionAttributeValues=_values(
+                pk=keys.shop_pk(shop), prefix=keys.order_sk(order_id) + "#REF#"
+            ),
             ProjectionExpression="PK, SK",
         ):
             self._call("update_item", Key=_dump(item), UpdateExpression="REMOVE note")
@@ -372,7 +400,9 @@ class DynamoStore:
                 return len(requests)
         raise UpstreamError("DynamoDB left items unprocessed after retries", retryable=True)
 
-    def put_data_request(self, shop: str, request_id: int, export: dict[str, Any], expires_at: int) -> None:
+    def put_data_request(
+        self, shop: str, request_id: int, export: dict[str, Any], expires_at: int
+    ) -> None:
         """Keep a customer data export for the merchant to download until it expires."""
         item = {
             "PK": keys.shop_pk(shop),
@@ -384,7 +414,10 @@ class DynamoStore:
         self._call("put_item", Item=_dump(item))
 
     def get_data_request(self, shop: str, request_id: int) -> dict[str, Any] | None:
-        res = self._call("get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.data_request_sk(request_id)}))
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.data_request_sk(request_id)}),
+        )
         return json.loads(_load(res["Item"])["export"]) if "Item" in res else None
 
     # -- webhooks -----------------------------------------------------------
@@ -451,10 +484,13 @@ class DynamoStore:
 
     def release_webhook(self, shop: str, webhook_id: str, topic: str, event_id: str | None) -> None:
         """Forget a recorded delivery that could not be queued, so Shopify's retry is processed."""
-        self._call("delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}))
+        self._call(
+            "delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)})
+        )
         if event_id:
             self._call(
-                "delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_event_sk(topic, event_id)})
+                "delete_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_event_sk(topic, event_id)}),
             )
 
     def get_webhook(self, shop: str, webhook_id: str) -> WebhookRecord | None:
@@ -525,7 +561,12 @@ class DynamoStore:
             "GSI3PK": keys.rma_number_gsi3pk(shop, rma["number"]),
             "GSI3SK": keys.rma_sk(rma["id"]),
         }
-        guard = {"PK": keys.shop_pk(shop), "SK": keys.rma_number_sk(rma["number"]), "type": "rma_number", "rma_id": rma["id"]}
+        guard = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.rma_number_sk(rma["number"]),
+            "type": "rma_number",
+            "rma_id": rma["id"],
+        }
         # Both or neither: an RMA without its number guard could share a number.
         self._transact(
             [
@@ -562,7 +603,9 @@ class DynamoStore:
 
     def get_rma(self, shop: str, rma_id: str) -> dict[str, Any] | None:
         res = self._call(
-            "get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.rma_sk(rma_id)}), ConsistentRead=True
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.rma_sk(rma_id)}),
+            ConsistentRead=True,
         )
         return _load(res["Item"]) if "Item" in res else None
 
