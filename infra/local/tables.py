@@ -43,10 +43,14 @@ def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Properties of the template's single DynamoDB table."""
     template = template or load_template()
     tables = [
-        r["Properties"] for r in template["Resources"].values() if r.get("Type") == "AWS::DynamoDB::Table"
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::DynamoDB::Table"
     ]
     if len(tables) != 1:
-        raise ValueError(f"expected exactly one AWS::DynamoDB::Table in the template, found {len(tables)}")
+        raise ValueError(
+            f"expected exactly one AWS::DynamoDB::Table in the template, found {len(tables)}"
+        )
     return tables[0]
 
 
