@@ -19,7 +19,7 @@ ENVIRONMENTS = ("local", "test", "prod")
 # Local defaults are documented in README.md; they never apply in prod.
 LOCAL_DEFAULTS = {
     "SHOPIFY_API_KEY": "hemline-local-api-key",
-    "SHOPIFY_API_SECRET": "hemline-local-api-secret",
+    "SHOPIFY_API_SECRET": "hemline-local-api-secret-not-for-production",
     "HEMLINE_SECRET_KEY": "hemline-local-signing-key-not-for-production",
     "HEMLINE_TOKEN_KEY": "bG9jYWwtb25seS10b2tlbi1rZXktMzItYnl0ZXMhISE=",
 }
@@ -44,6 +44,7 @@ class Settings:
     sqs_endpoint_url: str | None
     kms_key_id: str | None
     token_key: str | None
+    shopify_admin_origin: str | None
     webhook_dedupe_ttl_days: int
     max_webhook_bytes: int = 1024 * 1024
     log_level: str = "INFO"
@@ -88,8 +89,10 @@ class Settings:
 
         api_key = get("SHOPIFY_API_KEY", required_in_prod=True) or ""
         api_secret = get("SHOPIFY_API_SECRET", required_in_prod=True) or ""
-        if api_secret and len(api_secret) < 16:
-            problems.append("SHOPIFY_API_SECRET looks truncated: expected at least 16 characters")
+        if api_secret and len(api_secret) < 32:
+            problems.append(
+                "SHOPIFY_API_SECRET looks truncated: Shopify client secrets have at least 32 characters"
+            )
         previous = get("SHOPIFY_API_SECRET_PREVIOUS")
 
         api_version = get("SHOPIFY_API_VERSION", "2026-04") or ""
@@ -146,6 +149,16 @@ class Settings:
                 "HEMLINE_KMS_KEY_ID is required when HEMLINE_ENV=prod (access tokens are KMS-encrypted)"
             )
 
+        admin_origin = get("SHOPIFY_ADMIN_ORIGIN")
+        if admin_origin and env == "prod":
+            problems.append(
+                "SHOPIFY_ADMIN_ORIGIN points Shopify calls at a simulator; it is not allowed in prod"
+            )
+        elif admin_origin and not urlparse(admin_origin).netloc:
+            problems.append(
+                f"SHOPIFY_ADMIN_ORIGIN must be an absolute URL like http://127.0.0.1:8100, got {admin_origin!r}"
+            )
+
         log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -170,6 +183,7 @@ class Settings:
             sqs_endpoint_url=get("SQS_ENDPOINT_URL"),
             kms_key_id=kms_key_id,
             token_key=token_key,
+            shopify_admin_origin=admin_origin.rstrip("/") if admin_origin else None,
             webhook_dedupe_ttl_days=ttl_days,
             log_level=log_level,
         )

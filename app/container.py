@@ -11,13 +11,17 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
+from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.observability import Metrics
 from app.services import webhooks
+from app.services.install import ShopSetup
 from app.services.ports import WebhookQueue
+from app.services.tokens import AccessTokens
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -37,6 +41,15 @@ def dynamodb_client(settings: Settings) -> Any:
     return boto3.client("dynamodb", **kwargs)
 
 
+def token_cipher(settings: Settings, kms: Any = None) -> TokenCipher:
+    """KMS when a key id is configured (always in prod), else the local AES key."""
+    if settings.kms_key_id:
+        client = kms or boto3.client("kms", region_name=settings.aws_region, config=_BOTO_CONFIG)
+        return KmsTokenCipher(client, settings.kms_key_id)
+    assert settings.token_key, "config guarantees a local token key outside prod"
+    return LocalTokenCipher(settings.token_key)
+
+
 @dataclass
 class Container:
     """Everything a request or a Lambda invocation needs, wired explicitly."""
@@ -45,7 +58,20 @@ class Container:
     store: DynamoStore
     clock: Clock
     metrics: Metrics
+    cipher: TokenCipher
+    oauth: ShopifyOAuth
+    tokens: AccessTokens = field(init=False)
     queue: WebhookQueue = field(init=False)
+    shop_setup: ShopSetup = field(init=False)
+
+    def admin_landing_url(self, shop: str) -> str:
+        """Where a merchant lands after installing: the app inside the Shopify admin."""
+        if self.settings.shopify_admin_origin or self.settings.is_local:
+            return f"{self.settings.app_url}/admin?shop={shop}"
+        store_handle = shop.removesuffix(".myshopify.com")
+        return (
+            f"https://admin.shopify.com/store/{store_handle}/apps/{self.settings.shopify_api_key}"
+        )
 
     def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
         return webhooks.process_webhook(
@@ -77,6 +103,7 @@ def build_container(
     clock: Clock | None = None,
     queue: WebhookQueue | None = None,
     metrics: Metrics | None = None,
+    kms: Any = None,
 ) -> Container:
     """Wire the app; clients are built only when none is given (tests inject their own)."""
     store = DynamoStore(dynamodb or dynamodb_client(settings), settings.table_name)
@@ -85,6 +112,15 @@ def build_container(
         store=store,
         clock=clock or SystemClock(),
         metrics=metrics or Metrics(enabled=settings.env == "prod"),
+        cipher=token_cipher(settings, kms),
+        oauth=ShopifyOAuth(
+            api_key=settings.shopify_api_key,
+            api_secret=settings.shopify_api_secret,
+            admin_origin=settings.shopify_admin_origin,
+        ),
+    )
+    container.tokens = AccessTokens(
+        store=store, cipher=container.cipher, oauth=container.oauth, clock=container.clock
     )
     if queue is not None:
         container.queue = queue

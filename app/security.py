@@ -33,3 +33,17 @@ def verify_webhook_hmac(body: bytes, header: str | None, secrets: Iterable[str])
         # Check every secret so the time taken does not say which one matched.
         ok |= hmac.compare_digest(expected, given)
     return ok
+
+
+def oauth_query_hmac(secret: str, params: dict[str, str]) -> str:
+    """Shopify's HMAC over an OAuth/app-load query: hex, over sorted `k=v` pairs joined by '&'."""
+    message = "&".join(
+        f"{k}={v}" for k, v in sorted(params.items()) if k not in ("hmac", "signature")
+    )
+    return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def verify_oauth_query(params: dict[str, str], secret: str) -> bool:
+    """True when the query's `hmac` is Shopify's signature of the rest of it."""
+    given = params.get("hmac") or ""
+    return hmac.compare_digest(oauth_query_hmac(secret, params), given.lower())

@@ -17,16 +17,22 @@ def test_local_defaults_apply_when_nothing_is_set():
 
 def test_environment_wins_over_local_defaults():
     s = Settings.from_env(
-        {"SHOPIFY_API_KEY": "my-key", "SHOPIFY_API_SECRET": "my-secret-0123456789"}
+        {"SHOPIFY_API_KEY": "my-key", "SHOPIFY_API_SECRET": "my-secret-0123456789-0123456789abc"}
     )
-    assert (s.shopify_api_key, s.shopify_api_secret) == ("my-key", "my-secret-0123456789")
+    assert (s.shopify_api_key, s.shopify_api_secret) == (
+        "my-key",
+        "my-secret-0123456789-0123456789abc",
+    )
 
 
 def test_previous_secret_is_accepted_for_webhooks_during_rotation():
     s = Settings.from_env(
-        {"SHOPIFY_API_SECRET": "new-secret-0123456789", "SHOPIFY_API_SECRET_PREVIOUS": "old"}
+        {
+            "SHOPIFY_API_SECRET": "new-secret-0123456789-0123456789ab",
+            "SHOPIFY_API_SECRET_PREVIOUS": "old",
+        }
     )
-    assert s.webhook_secrets == ("new-secret-0123456789", "old")
+    assert s.webhook_secrets == ("new-secret-0123456789-0123456789ab", "old")
 
 
 def test_prod_names_every_missing_variable():

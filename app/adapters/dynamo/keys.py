@@ -51,6 +51,10 @@ def webhook_event_sk(topic: str, event_id: str) -> str:
     return f"WEBHOOKEVENT#{topic}#{event_id}"
 
 
+def oauth_state_sk(nonce: str) -> str:
+    return f"OAUTHSTATE#{nonce}"
+
+
 def rma_sk(rma_id: str) -> str:
     return f"RMA#{rma_id}"
 

@@ -170,14 +170,15 @@ class DynamoStore:
         return codec.shop_from_item(_load(res["Item"])) if "Item" in res else None
 
     def put_shop(self, shop: Shop) -> None:
-        """Create or replace the shop's record (install, re-install, settings)."""
-        item = {
-            "PK": keys.shop_pk(shop.domain),
-            "SK": keys.SHOP_SK,
-            "type": "shop",
-            **codec.shop_to_item(shop),
-        }
-        self._call("put_item", Item=_dump(item))
+        """Create the shop's record or update its profile; tokens already stored are kept."""
+        fields = {"type": "shop", **codec.shop_to_item(shop)}
+        self._call(
+            "update_item",
+            Key=_dump({"PK": keys.shop_pk(shop.domain), "SK": keys.SHOP_SK}),
+            UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in fields),
+            ExpressionAttributeNames={f"#{k}": k for k in fields},
+            ExpressionAttributeValues=_values(**fields),
+        )
 
     def mark_uninstalled(self, shop: str, at: datetime) -> bool:
         """Mark the shop uninstalled and drop its tokens; False when the shop is unknown."""
@@ -186,7 +187,8 @@ class DynamoStore:
                 "update_item",
                 Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
                 UpdateExpression=(
-                    "SET #s = :s, uninstalled_at = :at REMOVE access_token, refresh_token, token_expires_at"
+                    "SET #s = :s, uninstalled_at = :at REMOVE access_token, refresh_token, "
+                    "token_expires_at, refresh_expires_at, refresh_lease_until"
                 ),
                 # Only a shop we know: an uninstall for a stranger must not create a record.
                 ConditionExpression="attribute_exists(PK)",
@@ -196,6 +198,121 @@ class DynamoStore:
         except ClientError:
             return False
         return True
+
+    # -- install and tokens ---------------------------------------------------
+
+    def put_oauth_state(self, shop: str, nonce: str, expires_at: int) -> None:
+        """Remember an install's state nonce until it is used or expires."""
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.oauth_state_sk(nonce),
+            "type": "oauth_state",
+            "expires_at": expires_at,
+        }
+        self._call("put_item", Item=_dump(item))
+
+    def consume_oauth_state(self, shop: str, nonce: str, now_epoch: int) -> bool:
+        """Use a state nonce once; False if unknown, used, or expired."""
+        try:
+            self._call(
+                "delete_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.oauth_state_sk(nonce)}),
+                # Single use and unexpired: TTL deletion lags, so check the time too.
+                ConditionExpression="attribute_exists(PK) AND expires_at > :now",
+                ExpressionAttributeValues=_values(now=now_epoch),
+            )
+        except ClientError:
+            return False
+        return True
+
+    def save_tokens(self, shop: str, tokens: dict[str, Any], *, status: str | None = None) -> int:
+        """Store a fresh token pair (install, re-install, token exchange); returns the token version."""
+        names = {"#v": "token_version"}
+        sets = [f"{k} = :{k}" for k in tokens] + ["#v = if_not_exists(#v, :zero) + :one"]
+        values = {**tokens, "zero": 0, "one": 1}
+        if status:
+            sets.append("#s = :status")
+            names["#s"] = "status"
+            values["status"] = status
+        res = self._call(
+            "update_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE refresh_lease_until",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=_values(**values),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(res["Attributes"]["token_version"]["N"])
+
+    def get_tokens(self, shop: str) -> dict[str, Any] | None:
+        """The shop's encrypted tokens, their expiry and version, or None when it has none."""
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+            ProjectionExpression="access_token, refresh_token, token_expires_at, refresh_expires_at, "
+            "token_version, scopes, refresh_lease_until, #s",
+            ExpressionAttributeNames={"#s": "status"},
+            ConsistentRead=True,
+        )
+        item = _load(res.get("Item", {}))
+        if "access_token" not in item:
+            return None
+        for key in ("access_token", "refresh_token"):
+            if key in item:
+                item[key] = bytes(item[key])
+        return item
+
+    def claim_token_refresh(self, shop: str, version: int, now_epoch: int, lease_s: int) -> bool:
+        """Take the right to refresh version `version` of the tokens; one worker wins."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+                UpdateExpression="SET refresh_lease_until = :until",
+                # Refresh tokens rotate: two workers refreshing at once would
+                # leave one holding a dead token. Only the lease holder calls
+                # Shopify, and only for the version it read.
+                ConditionExpression="token_version = :v AND "
+                "(attribute_not_exists(refresh_lease_until) OR refresh_lease_until < :now)",
+                ExpressionAttributeValues=_values(
+                    v=version, now=now_epoch, until=now_epoch + lease_s
+                ),
+            )
+        except ClientError:
+            return False
+        return True
+
+    def save_refreshed_tokens(
+        self, shop: str, tokens: dict[str, Any], expected_version: int
+    ) -> int:
+        """Store refreshed tokens if nobody replaced version `expected_version`; Conflict otherwise."""
+        try:
+            res = self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+                UpdateExpression="SET "
+                + ", ".join(f"{k} = :{k}" for k in tokens)
+                + ", token_version = :next REMOVE refresh_lease_until",
+                # A re-install may have stored a new pair meanwhile; it wins.
+                ConditionExpression="token_version = :v",
+                ExpressionAttributeValues=_values(
+                    **tokens, v=expected_version, next=expected_version + 1
+                ),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            raise Conflict(f"tokens of {shop} changed during refresh") from exc
+        return int(res["Attributes"]["token_version"]["N"])
+
+    def set_shop_status(self, shop: str, status: str, **fields: Any) -> None:
+        sets = ["#s = :status"] + [f"{k} = :{k}" for k in fields]
+        self._call(
+            "update_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=_values(status=status, **fields),
+        )
 
     # -- orders -------------------------------------------------------------
 
