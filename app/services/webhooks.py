@@ -49,6 +49,17 @@ TOPIC_HANDLERS: Mapping[str, Handler] = {
     "shop/redact": compliance.redact_shop,
 }
 
+# Compliance topics are subscribed only through shopify.app.toml (Shopify
+# accepts them from nowhere else); every other handled topic is subscribed per
+# shop through the Admin API at install and by the daily reconciliation.
+COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+API_SUBSCRIBED_TOPICS = tuple(sorted(set(TOPIC_HANDLERS) - COMPLIANCE_TOPICS))
+
+
+def graphql_topic(topic: str) -> str:
+    """'orders/create' -> 'ORDERS_CREATE' (WebhookSubscriptionTopic)."""
+    return topic.upper().replace("/", "_")
+
 
 @dataclass(frozen=True)
 class Delivery:
