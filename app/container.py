@@ -18,10 +18,11 @@ from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.observability import Metrics
-from app.services import webhooks
+from app.services import install, webhooks
 from app.services.install import ShopSetup
 from app.services.ports import WebhookQueue
 from app.services.tokens import AccessTokens
+from app.session_tokens import SessionToken
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -71,6 +72,19 @@ class Container:
         store_handle = shop.removesuffix(".myshopify.com")
         return (
             f"https://admin.shopify.com/store/{store_handle}/apps/{self.settings.shopify_api_key}"
+        )
+
+    def install_with_session_token(self, session: SessionToken) -> None:
+        """Embedded (Shopify-managed) install: session token -> offline tokens -> set-up."""
+        install.install_with_session_token(
+            session.shop,
+            session.raw,
+            store=self.store,
+            oauth=self.oauth,
+            tokens=self.tokens,
+            setup=self.shop_setup,
+            app_url=self.settings.app_url,
+            clock=self.clock,
         )
 
     def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:

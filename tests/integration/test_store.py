@@ -221,3 +221,49 @@ def test_delete_shop_data_removes_every_item(store, shop, ddb_client):
         ExpressionAttributeValues={":pk": {"S": f"SHOP#{shop}"}},
     )
     assert left["Count"] == 0
+
+
+def test_installed_shops_are_listed_from_the_index(store, shop):
+    store.put_shop(Shop(domain=shop, status="installed"))
+    assert shop in set(store.list_shop_domains("installed"))
+    store.mark_uninstalled(shop, datetime.now(UTC))
+    assert shop not in set(store.list_shop_domains("installed"))
+    assert shop in set(store.list_shop_domains("uninstalled"))
+
+
+def test_tokens_survive_profile_updates_and_refresh_lease_has_one_winner(store, shop):
+    store.put_shop(Shop(domain=shop, status="installed"))
+    version = store.save_tokens(
+        shop, {"access_token": b"enc-a", "token_expires_at": 1, "scopes": "read_orders"}
+    )
+    store.put_shop(Shop(domain=shop, status="installed", name="Renamed"))
+    assert store.get_tokens(shop)["access_token"] == b"enc-a"
+    now = int(time.time())
+    winners = []
+    barrier = threading.Barrier(6)
+
+    def claim():
+        barrier.wait()
+        winners.append(store.claim_token_refresh(shop, version, now, 30))
+
+    threads = [threading.Thread(target=claim) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(winners) == [False] * 5 + [True]
+    assert store.save_refreshed_tokens(shop, {"access_token": b"enc-b"}, version) == version + 1
+    with pytest.raises(Conflict):
+        store.save_refreshed_tokens(shop, {"access_token": b"enc-c"}, version)
+    assert store.get_tokens(shop)["access_token"] == b"enc-b"
+    assert "refresh_lease_until" not in store.get_tokens(shop)
+
+
+def test_oauth_state_is_single_use_and_expires(store, shop):
+    now = int(time.time())
+    store.put_oauth_state(shop, "n1", now + 600)
+    store.put_oauth_state(shop, "n2", now - 1)
+    assert store.consume_oauth_state(shop, "n1", now)
+    assert not store.consume_oauth_state(shop, "n1", now)
+    assert not store.consume_oauth_state(shop, "n2", now)
+    assert not store.consume_oauth_state("other-" + shop, "n1", now)

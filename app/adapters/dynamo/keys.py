@@ -6,7 +6,8 @@ scoped to one shop. Ids are zero-padded to 20 digits (the width of an unsigned
 children sort under their parent.
 
 Secondary indexes are overloaded by item type:
-- GSI1 (lists in a shop): RMAs by state and update time; a customer's orders.
+- GSI1 (lists): RMAs by state and update time, a customer's orders (in a shop);
+  shops by install status.
 - GSI2 (work by due time, across shops): `DUE#<kind>` / `<due utc iso>#<shop>#<id>`.
 - GSI3 (look-ups by the numbers people type): order number, RMA number.
 """
@@ -70,6 +71,11 @@ def data_request_sk(request_id: int) -> str:
 
 def customer_orders_gsi1pk(shop: str, customer_id: int) -> str:
     return f"SHOP#{shop}#CUSTOMER#{_pad(customer_id)}"
+
+
+def shops_by_status_gsi1pk(status: str) -> str:
+    """All shops in an install state (sweeps and the daily reconciliation walk installed shops)."""
+    return f"SHOPS#{status}"
 
 
 def rma_state_gsi1pk(shop: str, state: str) -> str:

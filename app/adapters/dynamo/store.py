@@ -171,7 +171,12 @@ class DynamoStore:
 
     def put_shop(self, shop: Shop) -> None:
         """Create the shop's record or update its profile; tokens already stored are kept."""
-        fields = {"type": "shop", **codec.shop_to_item(shop)}
+        fields = {
+            "type": "shop",
+            **codec.shop_to_item(shop),
+            "GSI1PK": keys.shops_by_status_gsi1pk(shop.status),
+            "GSI1SK": shop.domain,
+        }
         self._call(
             "update_item",
             Key=_dump({"PK": keys.shop_pk(shop.domain), "SK": keys.SHOP_SK}),
@@ -187,13 +192,17 @@ class DynamoStore:
                 "update_item",
                 Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
                 UpdateExpression=(
-                    "SET #s = :s, uninstalled_at = :at REMOVE access_token, refresh_token, "
+                    "SET #s = :s, uninstalled_at = :at, GSI1PK = :idx REMOVE access_token, refresh_token, "
                     "token_expires_at, refresh_expires_at, refresh_lease_until"
                 ),
                 # Only a shop we know: an uninstall for a stranger must not create a record.
                 ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=_values(s="uninstalled", at=at.isoformat()),
+                ExpressionAttributeValues=_values(
+                    s="uninstalled",
+                    at=at.isoformat(),
+                    idx=keys.shops_by_status_gsi1pk("uninstalled"),
+                ),
             )
         except ClientError:
             return False
@@ -231,9 +240,9 @@ class DynamoStore:
         sets = [f"{k} = :{k}" for k in tokens] + ["#v = if_not_exists(#v, :zero) + :one"]
         values = {**tokens, "zero": 0, "one": 1}
         if status:
-            sets.append("#s = :status")
+            sets += ["#s = :status", "GSI1PK = :idx", "GSI1SK = :domain"]
             names["#s"] = "status"
-            values["status"] = status
+            values.update(status=status, idx=keys.shops_by_status_gsi1pk(status), domain=shop)
         res = self._call(
             "update_item",
             Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
@@ -304,15 +313,16 @@ class DynamoStore:
             raise Conflict(f"tokens of {shop} changed during refresh") from exc
         return int(res["Attributes"]["token_version"]["N"])
 
-    def set_shop_status(self, shop: str, status: str, **fields: Any) -> None:
-        sets = ["#s = :status"] + [f"{k} = :{k}" for k in fields]
-        self._call(
-            "update_item",
-            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
-            UpdateExpression="SET " + ", ".join(sets),
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=_values(status=status, **fields),
-        )
+    def list_shop_domains(self, status: str = "installed") -> Iterator[str]:
+        """Every shop in an install state, from the index (never a Scan)."""
+        for item in self._query_all(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues=_values(pk=keys.shops_by_status_gsi1pk(status)),
+            ProjectionExpression="#d",
+            ExpressionAttributeNames={"#d": "domain"},
+        ):
+            yield item["domain"]
 
     # -- orders -------------------------------------------------------------
 
