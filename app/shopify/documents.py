@@ -1,0 +1,54 @@
+"""The GraphQL documents in graphql/, loaded once, with what the client needs to know about them."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphql import FieldNode, OperationDefinitionNode, OperationType, parse
+
+DOCUMENTS_DIR = Path(__file__).parent / "graphql"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One operation: its text, name, kind and whether repeating it is safe."""
+
+    name: str
+    text: str
+    operation_name: str
+    is_mutation: bool
+    root_fields: tuple[str, ...]
+    # Every root field carries @idempotent(key:), so Shopify dedupes a repeat.
+    idempotent: bool
+
+    @property
+    def safe_to_repeat(self) -> bool:
+        """Reads and @idempotent mutations can be sent again after an unknown outcome."""
+        return not self.is_mutation or self.idempotent
+
+
+def document_paths() -> list[Path]:
+    return sorted(DOCUMENTS_DIR.glob("*.graphql"))
+
+
+@functools.cache
+def load(name: str) -> Document:
+    """The document graphql/<name>.graphql; raises FileNotFoundError for an unknown name."""
+    path = DOCUMENTS_DIR / f"{name}.graphql"
+    text = path.read_text(encoding="utf-8")
+    operations = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or operations[0].name is None:
+        raise ValueError(f"{path.name} must hold exactly one named operation")
+    operation = operations[0]
+    fields = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+    return Document(
+        name=name,
+        text=text,
+        operation_name=operation.name.value,
+        is_mutation=operation.operation == OperationType.MUTATION,
+        root_fields=tuple(f.name.value for f in fields),
+        idempotent=bool(fields)
+        and all(any(d.name.value == "idempotent" for d in f.directives) for f in fields),
+    )

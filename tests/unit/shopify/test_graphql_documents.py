@@ -1,0 +1,66 @@
+"""Every GraphQL document the app sends is valid against Shopify's real 2026-04 Admin schema."""
+
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+from graphql.validation import NoDeprecatedCustomRule
+
+from app.shopify import documents
+from app.shopify.client import INVENTORY_BATCH
+from infra.local.devstore.cost import MAX_SINGLE_QUERY_COST, query_cost
+from infra.local.devstore.schema import load_schema
+
+pytestmark = pytest.mark.unit
+
+APP = Path(__file__).resolve().parents[3] / "app"
+ALL_DOCUMENTS = sorted(APP.rglob("*.graphql"))
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return load_schema()
+
+
+def test_documents_exist_when_app_is_checked_out():
+    assert len(ALL_DOCUMENTS) >= 22
+
+
+@pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=lambda p: p.name)
+def test_document_is_valid_when_validated_against_real_schema(schema, path):
+    errors = validate(schema, parse(path.read_text(encoding="utf-8")))
+    assert [e.message for e in errors] == []
+
+
+@pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=lambda p: p.name)
+def test_document_uses_no_deprecated_field_when_validated(schema, path):
+    # Catches e.g. returnRefund (deprecated for returnProcess in 2026-04).
+    errors = validate(schema, parse(path.read_text(encoding="utf-8")), [NoDeprecatedCustomRule])
+    assert [e.message for e in errors] == []
+
+
+@pytest.mark.parametrize("path", documents.document_paths(), ids=lambda p: p.name)
+def test_document_costs_at_most_shopify_limit_when_priced(schema, path):
+    variables = {"first": 100, "variantIds": ["gid://shopify/ProductVariant/1"] * INVENTORY_BATCH}
+    cost = query_cost(schema, parse(path.read_text(encoding="utf-8")), None, variables)
+    assert cost <= MAX_SINGLE_QUERY_COST
+
+
+def test_refund_create_is_the_idempotent_mutation_when_documents_load():
+    idempotent = {p.stem for p in documents.document_paths() if documents.load(p.stem).idempotent}
+    assert idempotent == {"refund_create"}
+    refund = documents.load("refund_create")
+    assert refund.is_mutation and refund.safe_to_repeat
+    assert "@idempotent(key: $idempotencyKey)" in refund.text
+
+
+def test_other_mutations_are_not_repeatable_when_documents_load():
+    mutations = [documents.load(p.stem) for p in documents.document_paths()]
+    unsafe = {d.name for d in mutations if d.is_mutation and not d.safe_to_repeat}
+    assert {"return_process", "store_credit_account_credit", "gift_card_create"} <= unsafe
+
+
+def test_document_holds_one_named_operation_when_loaded():
+    for path in documents.document_paths():
+        doc = documents.load(path.stem)
+        assert doc.operation_name and doc.root_fields
