@@ -14,6 +14,7 @@ from botocore.config import Config
 from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
+from app.adapters.shopify_admin import ShopifyShopSetup
 from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock, SystemClock
 from app.config import Settings
@@ -23,6 +24,7 @@ from app.services.install import ShopSetup
 from app.services.ports import WebhookQueue
 from app.services.tokens import AccessTokens
 from app.session_tokens import SessionToken
+from app.shopify.client import AdminClient
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -72,6 +74,16 @@ class Container:
         store_handle = shop.removesuffix(".myshopify.com")
         return (
             f"https://admin.shopify.com/store/{store_handle}/apps/{self.settings.shopify_api_key}"
+        )
+
+    def admin_for(self, shop: str) -> AdminClient:
+        """An Admin API client for the shop with a fresh access token (refreshed when due)."""
+        origin = self.settings.shopify_admin_origin
+        return AdminClient(
+            shop,
+            self.tokens.access_token(shop),
+            self.settings.shopify_api_version,
+            base_url=f"{origin}/shops/{shop}" if origin else None,
         )
 
     def install_with_session_token(self, session: SessionToken) -> None:
@@ -133,6 +145,7 @@ def build_container(
             admin_origin=settings.shopify_admin_origin,
         ),
     )
+    container.shop_setup = ShopifyShopSetup(container.admin_for)
     container.tokens = AccessTokens(
         store=store, cipher=container.cipher, oauth=container.oauth, clock=container.clock
     )

@@ -36,3 +36,13 @@ class Shop:
     @property
     def is_installed(self) -> bool:
         return self.status == "installed"
+
+
+@dataclass(frozen=True)
+class ShopProfile:
+    """What Shopify says about the shop: the facts policies need."""
+
+    name: str
+    country: str
+    timezone: str
+    currency: str

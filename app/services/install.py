@@ -15,22 +15,15 @@ from typing import Protocol
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock
-from app.domain.shops import Shop, ensure_shop_domain
+from app.domain.shops import Shop, ShopProfile, ensure_shop_domain
 from app.errors import InvalidInput, NotAllowed
 from app.observability import logger
 from app.security import verify_oauth_query
 from app.services.tokens import AccessTokens
+from app.services.webhooks import API_SUBSCRIBED_TOPICS
 
 STATE_TTL = timedelta(minutes=10)
 CALLBACK_MAX_AGE = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class ShopProfile:
-    name: str
-    country: str
-    timezone: str
-    currency: str
 
 
 class ShopSetup(Protocol):
@@ -38,7 +31,9 @@ class ShopSetup(Protocol):
 
     def shop_profile(self, shop: str) -> ShopProfile: ...
 
-    def ensure_webhook_subscriptions(self, shop: str, callback_url: str) -> list[str]:
+    def ensure_webhook_subscriptions(
+        self, shop: str, callback_url: str, topics: tuple[str, ...]
+    ) -> list[str]:
         """Create the subscriptions that are missing; returns the topics it created."""
         ...
 
@@ -123,7 +118,7 @@ def finish_setup(
 ) -> None:
     """Read the shop's profile and subscribe to webhooks, then mark it installed."""
     profile = setup.shop_profile(shop)
-    created = setup.ensure_webhook_subscriptions(shop, f"{app_url}/webhooks")
+    created = setup.ensure_webhook_subscriptions(shop, f"{app_url}/webhooks", API_SUBSCRIBED_TOPICS)
     existing = store.get_shop(shop)
     store.put_shop(
         Shop(

@@ -56,11 +56,6 @@ COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "sh
 API_SUBSCRIBED_TOPICS = tuple(sorted(set(TOPIC_HANDLERS) - COMPLIANCE_TOPICS))
 
 
-def graphql_topic(topic: str) -> str:
-    """'orders/create' -> 'ORDERS_CREATE' (WebhookSubscriptionTopic)."""
-    return topic.upper().replace("/", "_")
-
-
 @dataclass(frozen=True)
 class Delivery:
     """One HTTP delivery as Shopify sent it: headers we use and the raw body."""

@@ -265,12 +265,21 @@ class TransactionInfo:
 
 
 @dataclass(frozen=True)
+class RefundLineSummary:
+    line_item_id: str
+    quantity: int
+    restock_type: str | None
+    subtotal: Money
+
+
+@dataclass(frozen=True)
 class RefundSummary:
     id: str
     created_at: datetime | None
     note: str | None
     total: Money
     return_id: str | None
+    lines: tuple[RefundLineSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -362,6 +371,15 @@ class Order:
                     note=n.get("note"),
                     total=_money(Money.from_bag(n["totalRefundedSet"])),
                     return_id=_id(n.get("return")),
+                    lines=tuple(
+                        RefundLineSummary(
+                            line_item_id=li["lineItem"]["id"],
+                            quantity=li["quantity"],
+                            restock_type=li.get("restockType"),
+                            subtotal=_money(Money.from_bag(li["subtotalSet"])),
+                        )
+                        for li in _nodes(n.get("refundLineItems"))
+                    ),
                 )
                 for n in node.get("refunds") or []
             ),

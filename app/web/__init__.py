@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
@@ -11,13 +12,17 @@ from app.config import Settings
 from app.container import Container, build_container
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound, UpstreamError
 
+APP_DIR = Path(__file__).resolve().parents[1]
+
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
     """Build the Flask app; with no arguments, settings come from the environment."""
     if container is None:
         container = build_container(settings or Settings.from_env())
     settings = container.settings
-    app = Flask(__name__)
+    app = Flask(
+        __name__, template_folder=str(APP_DIR / "templates"), static_folder=str(APP_DIR / "static")
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Werkzeug refuses larger bodies with 413 before they are read.
@@ -26,10 +31,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.extensions["hemline"] = container
 
-    from app.web import health, webhooks
+    from app.web import auth, health, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(auth.bp)
     _register_errors(app)
     return app
 

@@ -8,14 +8,8 @@ import pytest
 import app.container as container_module
 from app.domain.orders import parse_order
 from handlers import queue as queue_handler
+from tests.support.lambda_context import LambdaContext
 from tests.support.shopify import payload_bytes
-
-
-class _Context:
-    function_name = "hemline-prod-queue"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:hemline-prod-queue"
-    aws_request_id = "req-1"
 
 
 def _sqs_event(*refs):
@@ -63,7 +57,7 @@ def test_sqs_batch_processes_each_stored_delivery(lambda_container, shop):
     store = lambda_container.store
     _record(store, shop, "q-1", "orders/create", payload_bytes("orders/create"))
     _record(store, shop, "q-2", "fulfillments/create", payload_bytes("fulfillments/create"))
-    result = queue_handler.handler(_sqs_event((shop, "q-1"), (shop, "q-2")), _Context())
+    result = queue_handler.handler(_sqs_event((shop, "q-1"), (shop, "q-2")), LambdaContext())
     assert result == {"batchItemFailures": []}
     view = store.get_order(shop, 820982911946154508)
     assert view is not None and len(view.fulfillments) == 1
@@ -73,8 +67,8 @@ def test_sqs_batch_processes_each_stored_delivery(lambda_container, shop):
 def test_redelivered_sqs_message_has_no_second_effect(lambda_container, shop):
     store = lambda_container.store
     _record(store, shop, "q-1", "refunds/create", payload_bytes("refunds/create"))
-    queue_handler.handler(_sqs_event((shop, "q-1")), _Context())
-    queue_handler.handler(_sqs_event((shop, "q-1")), _Context())
+    queue_handler.handler(_sqs_event((shop, "q-1")), LambdaContext())
+    queue_handler.handler(_sqs_event((shop, "q-1")), LambdaContext())
     store.save_order(shop, parse_order(json.loads(payload_bytes("orders/create"))))
     assert len(store.get_order(shop, 820982911946154508).refunds) == 1
 
@@ -92,6 +86,6 @@ def test_store_outage_reports_only_the_failed_record_for_retry(lambda_container,
         return real_get(s, webhook_id)
 
     monkeypatch.setattr(store, "get_webhook", flaky)
-    result = queue_handler.handler(_sqs_event((shop, "q-1"), (shop, "q-9")), _Context())
+    result = queue_handler.handler(_sqs_event((shop, "q-1"), (shop, "q-9")), LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert real_get(shop, "q-1").status == "processed"

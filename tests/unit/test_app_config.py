@@ -35,11 +35,18 @@ def test_api_registered_topics_are_not_repeated_here():
     handled = re.search(r"Hemline handles \(([^)]*)\)", comment, re.S)
     assert handled, "the file's comment lists the API-registered topics"
     listed = {t.strip(" #\n") for t in handled.group(1).split(",")}
-    assert listed == set(API_SUBSCRIBED_TOPICS), "the file's comment lists the API-registered topics"
+    assert listed == set(API_SUBSCRIBED_TOPICS), (
+        "the file's comment lists the API-registered topics"
+    )
 
 
 def test_urls_are_https_and_point_at_the_app_routes():
-    assert TOML["application_url"].startswith("https://") and TOML["application_url"].endswith("/admin")
-    assert all(u.startswith("https://") and u.endswith("/auth/callback") for u in TOML["auth"]["redirect_urls"])
+    assert TOML["application_url"].startswith("https://") and TOML["application_url"].endswith(
+        "/admin"
+    )
+    assert all(
+        u.startswith("https://") and u.endswith("/auth/callback")
+        for u in TOML["auth"]["redirect_urls"]
+    )
     assert all(s["uri"] == "/webhooks" for s in TOML["webhooks"]["subscriptions"])
     assert TOML["embedded"] is True

@@ -236,13 +236,17 @@ class DynamoStore:
 
     def save_tokens(self, shop: str, tokens: dict[str, Any], *, status: str | None = None) -> int:
         """Store a fresh token pair (install, re-install, token exchange); returns the token version."""
-        names = {"#v": "token_version"}
-        sets = [f"{k} = :{k}" for k in tokens] + ["#v = if_not_exists(#v, :zero) + :one"]
-        values = {**tokens, "zero": 0, "one": 1}
+        names = {"#v": "token_version", "#d": "domain", "#t": "type"}
+        sets = [f"{k} = :{k}" for k in tokens] + [
+            "#v = if_not_exists(#v, :zero) + :one",
+            "#d = :domain",
+            "#t = :type",
+        ]
+        values = {**tokens, "zero": 0, "one": 1, "domain": shop, "type": "shop"}
         if status:
             sets += ["#s = :status", "GSI1PK = :idx", "GSI1SK = :domain"]
             names["#s"] = "status"
-            values.update(status=status, idx=keys.shops_by_status_gsi1pk(status), domain=shop)
+            values.update(status=status, idx=keys.shops_by_status_gsi1pk(status))
         res = self._call(
             "update_item",
             Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
@@ -323,6 +327,29 @@ class DynamoStore:
             ExpressionAttributeNames={"#d": "domain"},
         ):
             yield item["domain"]
+
+    def get_catchup_watermark(self, shop: str) -> str | None:
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+            ProjectionExpression="catchup_since",
+        )
+        return _load(res.get("Item", {})).get("catchup_since")
+
+    def set_catchup_watermark(self, shop: str, since_iso: str) -> None:
+        """Remember how far the order catch-up got; never moves it backwards."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+                UpdateExpression="SET catchup_since = :w",
+                # Two overlapping runs: the one that got further wins. ISO UTC strings sort by time.
+                ConditionExpression="attribute_exists(PK) AND "
+                "(attribute_not_exists(catchup_since) OR catchup_since < :w)",
+                ExpressionAttributeValues=_values(w=since_iso),
+            )
+        except ClientError:
+            return
 
     # -- orders -------------------------------------------------------------
 
