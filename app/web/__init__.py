@@ -31,11 +31,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.extensions["hemline"] = container
 
-    from app.web import auth, health, webhooks
+    from app.web import admin, auth, health, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     _register_errors(app)
     return app
 

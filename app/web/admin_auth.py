@@ -11,8 +11,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, render_template, request
 
+from app.domain.shops import SHOP_DOMAIN_RE
 from app.session_tokens import InvalidSessionToken, SessionToken, verify_session_token
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,10 +34,37 @@ def frame_ancestors(shop: str | None) -> str:
 
 
 def require_session_token(view: F) -> F:
-    """Verify the session token before the view reads or stores anything; 401 otherwise.
+    """For the JSON API: verify the session token before anything is read; 401 otherwise."""
+    return _guard(view, page=False)
 
-    The verified shop is `g.shop`, the token `g.session`. A valid token for a
-    shop that has no offline token yet installs it through token exchange.
+
+def require_session_page(view: F) -> F:
+    """For admin pages: as require_session_token, but a missing token gets a sign-in page."""
+    return _guard(view, page=True)
+
+
+def _unauthenticated_page(reason: str) -> Any:
+    c = current_app.extensions["hemline"]
+    shop = request.args.get("shop", "")
+    body = render_template(
+        "admin/sign_in.html",
+        local=c.settings.is_local,
+        shop=shop if SHOP_DOMAIN_RE.match(shop) else "",
+        api_key=c.settings.shopify_api_key,
+        reason=reason,
+    )
+    response = current_app.make_response((body, 401))
+    response.headers["Content-Security-Policy"] = frame_ancestors(
+        shop if SHOP_DOMAIN_RE.match(shop) else None
+    )
+    return response
+
+
+def _guard(view: F, *, page: bool) -> F:
+    """Verify the session token; the verified shop is `g.shop`, the token `g.session`.
+
+    A valid token for a shop that has no offline token yet installs it through
+    token exchange (Shopify-managed install).
     """
 
     @functools.wraps(view)
@@ -49,6 +77,8 @@ def require_session_token(view: F) -> F:
                 secrets=c.settings.webhook_secrets,
             )
         except InvalidSessionToken as exc:
+            if page:
+                return _unauthenticated_page(str(exc))
             response = jsonify(
                 {"error": "unauthorized", "message": f"{exc}: sign in again from the Shopify admin"}
             )

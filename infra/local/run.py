@@ -1,9 +1,10 @@
 """`make run`: the whole app locally on its embedded defaults.
 
 Starts DynamoDB Local with its data in .local/dynamodb-data (so it survives
-restarts), creates the table from infra/template.yaml, seeds the demo shop,
-serves the app on 127.0.0.1:$PORT and prints what runs where. Ctrl-C stops
-everything it started.
+restarts), creates the table from infra/template.yaml, starts the dev-store
+simulator with the demo shop, serves the app on 127.0.0.1:$PORT, installs the
+demo shop through the real OAuth flow, imports its orders, runs the sweeps on
+a timer and prints what runs where. Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -14,30 +15,44 @@ import sys
 import threading
 from pathlib import Path
 
+import requests
 from werkzeug.serving import make_server
 
 from infra.local import dynamodb_local
-from infra.local.seed import DEMO_SHOP, seed_demo_shop
 from infra.local.tables import ensure_table
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_SHOP = "hemline-demo.myshopify.com"
+
+
+def install_demo_shop(app_url: str) -> str:
+    """Install the demo shop as a merchant would: /auth -> Shopify's grant -> /auth/callback."""
+    res = requests.get(f"{app_url}/auth", params={"shop": DEMO_SHOP}, timeout=60)
+    if not res.history or "/auth/callback" not in [
+        r.url.split("?")[0][len(app_url) :] for r in res.history
+    ]:
+        raise RuntimeError(f"install of {DEMO_SHOP} did not complete (HTTP {res.status_code})")
+    return res.url
 
 
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     ddb_port = int(os.environ.get("DYNAMODB_LOCAL_PORT", "8200"))
+    devstore_port = int(os.environ.get("DEVSTORE_PORT", "8100"))
+    sweep_every = float(os.environ.get("HEMLINE_SWEEP_INTERVAL_S", "60"))
     data_dir = Path(os.environ.get("HEMLINE_LOCAL_DATA", ROOT / ".local"))
     data_dir.mkdir(parents=True, exist_ok=True)
 
     ddb = dynamodb_local.start(
         ddb_port, db_path=data_dir / "dynamodb-data", log_path=data_dir / "dynamodb.log"
     )
-    started = [ddb]
+    devstore = None
     try:
+        base = f"http://127.0.0.1:{port}"
         env = dict(os.environ)
         env.setdefault("HEMLINE_ENV", "local")
+        env.setdefault("HEMLINE_APP_URL", base)
         env["DYNAMODB_ENDPOINT_URL"] = ddb.endpoint
-        env.setdefault("PORT", str(port))
 
         from app.config import Settings
         from app.errors import ConfigError
@@ -48,24 +63,51 @@ def main() -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
 
+        from infra.local.devstore import start_in_thread
+
+        devstore = start_in_thread(
+            api_key=settings.shopify_api_key,
+            api_secret=settings.shopify_api_secret,
+            app_url=settings.app_url,
+            port=devstore_port,
+            seed="demo",
+        )
+        env["SHOPIFY_ADMIN_ORIGIN"] = devstore.url
+        settings = Settings.from_env(env)
+
         from app.container import build_container, dynamodb_client
+        from app.services import sync
         from app.web import create_app
 
         client = dynamodb_client(settings)
         created = ensure_table(client, settings.table_name)
         container = build_container(settings, dynamodb=client)
-        seed_demo_shop(container.store)
         app = create_app(container=container)
         server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
 
-        base = f"http://127.0.0.1:{port}"
+        landing = install_demo_shop(base)
+        imported = sync.catch_up_orders(
+            DEMO_SHOP,
+            store=container.store,
+            admin=container.admin_for(DEMO_SHOP),
+            clock=container.clock,
+        )
+
         print("Hemline is running locally:", flush=True)
-        print(f"  app            {base}", flush=True)
+        print(f"  app (admin)    {landing}", flush=True)
         print(f"  health         {base}/healthz", flush=True)
         print(
             f"  webhooks       POST {base}/webhooks  (signed with SHOPIFY_API_SECRET)", flush=True
         )
-        print(f"  demo shop      {DEMO_SHOP}", flush=True)
+        print(
+            f"  dev store      {devstore.url}/  (Shopify simulator: new order, fulfil, deliver, refund)",
+            flush=True,
+        )
+        print(
+            f"  demo shop      {DEMO_SHOP}, installed through OAuth; {imported.orders_seen} orders imported",
+            flush=True,
+        )
         print(
             f"  store          {ddb.kind} at {ddb.endpoint}, table {settings.table_name}"
             f" ({'created' if created else 'kept'}; data in {data_dir / 'dynamodb-data'})",
@@ -80,18 +122,22 @@ def main() -> int:
 
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
-        thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-        thread.start()
-        stop.wait()
+        while not stop.wait(sweep_every):
+            sync.reconcile_shops(
+                store=container.store,
+                setup=container.shop_setup,
+                admin_for=container.admin_for,
+                clock=container.clock,
+                app_url=settings.app_url,
+            )
         print("\nstopping...", flush=True)
         server.shutdown()
-        queue = container.queue
-        if hasattr(queue, "drain"):
-            queue.drain(timeout=10)
+        container.queue.drain(timeout=10)  # type: ignore[attr-defined]
         return 0
     finally:
-        for handle in reversed(started):
-            handle.stop()
+        if devstore is not None:
+            devstore.stop()
+        ddb.stop()
         print("stopped.", flush=True)
 
 

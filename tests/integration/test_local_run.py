@@ -45,7 +45,7 @@ def _stop(proc):
     return proc.returncode, out
 
 
-def _order_item(ddb_port):
+def _order_item(ddb_port, order_id=820982911946154508):
     client = boto3.client(
         "dynamodb",
         endpoint_url=f"http://127.0.0.1:{ddb_port}",
@@ -55,25 +55,29 @@ def _order_item(ddb_port):
     )
     return client.get_item(
         TableName="hemline",
-        Key={"PK": {"S": f"SHOP#{SHOP}"}, "SK": {"S": "ORDER#00820982911946154508"}},
+        Key={"PK": {"S": f"SHOP#{SHOP}"}, "SK": {"S": f"ORDER#{order_id:020d}"}},
         ConsistentRead=True,
     ).get("Item")
 
 
 def test_run_serves_accepts_webhook_and_keeps_data_across_restart(tmp_path):
-    port, ddb_port = free_port(), free_port()
+    port, ddb_port, devstore_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
         PORT=str(port),
         DYNAMODB_LOCAL_PORT=str(ddb_port),
+        DEVSTORE_PORT=str(devstore_port),
         HEMLINE_LOCAL_DATA=str(tmp_path),
         SHOPIFY_API_SECRET=SECRET,
         HEMLINE_ENV="local",
     )
     proc, banner = _start(env)
     try:
-        assert f"http://127.0.0.1:{port}" in banner
-        assert "dynamodb-local" in banner and SHOP in banner
+        assert f"http://127.0.0.1:{port}/admin?shop={SHOP}" in banner
+        assert f"http://127.0.0.1:{devstore_port}/" in banner
+        assert (
+            "dynamodb-local" in banner and "installed through OAuth; 36 orders imported" in banner
+        )
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
         assert health["store"]["ok"] is True
         body = payload_bytes("orders/create")
@@ -88,6 +92,16 @@ def test_run_serves_accepts_webhook_and_keeps_data_across_restart(tmp_path):
         while _order_item(ddb_port) is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _order_item(ddb_port) is not None
+        # The simulator's "new order" reaches the app as a signed webhook and is stored.
+        sim = f"http://127.0.0.1:{devstore_port}/_sim/shops/{SHOP}"
+        sku = requests.get(f"{sim}/products", timeout=5).json()[0]["variants"][0]["sku"]
+        new = requests.post(
+            f"{sim}/orders", json={"lines": [{"sku": sku, "quantity": 1}]}, timeout=5
+        ).json()
+        deadline = time.monotonic() + 20
+        while _order_item(ddb_port, new["id"]) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _order_item(ddb_port, new["id"])["name"]["S"] == new["name"]
     finally:
         code, out = _stop(proc)
     assert code == 0, out
