@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from graphql import FieldNode, OperationDefinitionNode, OperationType, parse
 
 DOCUMENTS_DIR = Path(__file__).parent / "graphql"
+FRAGMENTS_DIR = DOCUMENTS_DIR / "fragments"
+_SPREAD = re.compile(r"\.\.\.\s*([A-Z]\w*)")
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,32 @@ def document_paths() -> list[Path]:
 
 
 @functools.cache
+def _fragments() -> dict[str, str]:
+    """Shared fragments (graphql/fragments/*.graphql) by fragment name."""
+    found = {}
+    for path in sorted(FRAGMENTS_DIR.glob("*.graphql")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"^fragment\s+(\w+)\s+on\s", text, re.M):
+            found[match.group(1)] = text
+    return found
+
+
+def with_fragments(text: str) -> str:
+    """The document plus the shared fragments it spreads and does not define itself."""
+    shared = _fragments()
+    needed = [
+        shared[name]
+        for name in dict.fromkeys(_SPREAD.findall(text))
+        if name in shared and not re.search(rf"^fragment\s+{name}\s", text, re.M)
+    ]
+    return "\n".join([text.rstrip(), *dict.fromkeys(needed)]) + "\n"
+
+
+@functools.cache
 def load(name: str) -> Document:
-    """The document graphql/<name>.graphql; raises FileNotFoundError for an unknown name."""
+    """The document graphql/<name>.graphql with its shared fragments; FileNotFoundError if unknown."""
     path = DOCUMENTS_DIR / f"{name}.graphql"
-    text = path.read_text(encoding="utf-8")
+    text = with_fragments(path.read_text(encoding="utf-8"))
     operations = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1 or operations[0].name is None:
         raise ValueError(f"{path.name} must hold exactly one named operation")

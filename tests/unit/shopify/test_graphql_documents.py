@@ -14,7 +14,8 @@ from infra.local.devstore.schema import load_schema
 pytestmark = pytest.mark.unit
 
 APP = Path(__file__).resolve().parents[3] / "app"
-ALL_DOCUMENTS = sorted(APP.rglob("*.graphql"))
+ALL_DOCUMENTS = documents.document_paths()
+FRAGMENT_FILES = sorted(documents.FRAGMENTS_DIR.glob("*.graphql"))
 
 
 @pytest.fixture(scope="module")
@@ -26,23 +27,33 @@ def test_documents_exist_when_app_is_checked_out():
     assert len(ALL_DOCUMENTS) >= 22
 
 
+def test_every_graphql_file_is_an_operation_or_a_used_shared_fragment():
+    """Nothing under app/ escapes validation: fragments are validated inside the documents using them."""
+    assert set(APP.rglob("*.graphql")) == set(ALL_DOCUMENTS) | set(FRAGMENT_FILES)
+    loaded = "\n".join(documents.load(p.stem).text for p in ALL_DOCUMENTS)
+    for fragment in FRAGMENT_FILES:
+        assert fragment.read_text(encoding="utf-8").split("fragment", 1)[1].strip() in loaded, (
+            fragment.name
+        )
+
+
 @pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=lambda p: p.name)
 def test_document_is_valid_when_validated_against_real_schema(schema, path):
-    errors = validate(schema, parse(path.read_text(encoding="utf-8")))
+    errors = validate(schema, parse(documents.load(path.stem).text))
     assert [e.message for e in errors] == []
 
 
 @pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=lambda p: p.name)
 def test_document_uses_no_deprecated_field_when_validated(schema, path):
     # Catches e.g. returnRefund (deprecated for returnProcess in 2026-04).
-    errors = validate(schema, parse(path.read_text(encoding="utf-8")), [NoDeprecatedCustomRule])
+    errors = validate(schema, parse(documents.load(path.stem).text), [NoDeprecatedCustomRule])
     assert [e.message for e in errors] == []
 
 
 @pytest.mark.parametrize("path", documents.document_paths(), ids=lambda p: p.name)
 def test_document_costs_at_most_shopify_limit_when_priced(schema, path):
     variables = {"first": 100, "variantIds": ["gid://shopify/ProductVariant/1"] * INVENTORY_BATCH}
-    cost = query_cost(schema, parse(path.read_text(encoding="utf-8")), None, variables)
+    cost = query_cost(schema, parse(documents.load(path.stem).text), None, variables)
     assert cost <= MAX_SINGLE_QUERY_COST
 
 
