@@ -14,17 +14,20 @@ from botocore.config import Config
 from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
-from app.adapters.shopify_admin import ShopifyShopSetup
+from app.adapters.shopify_admin import ShopifyShopSetup, admin_order_to_snapshot
 from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock, SystemClock
 from app.config import Settings
+from app.domain.orders import Fulfillment, OrderSnapshot, Refund
+from app.errors import NotAllowed, UpstreamError
 from app.observability import Metrics
 from app.services import install, webhooks
 from app.services.install import ShopSetup
-from app.services.ports import WebhookQueue
+from app.services.ports import HandlerDeps, WebhookQueue
 from app.services.tokens import AccessTokens
 from app.session_tokens import SessionToken
 from app.shopify.client import AdminClient
+from app.shopify.errors import ShopifyAuthError, ShopifyError
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -99,12 +102,30 @@ class Container:
             clock=self.clock,
         )
 
+    def order_from_shopify(
+        self, shop: str, order_id: int
+    ) -> tuple[OrderSnapshot, list[Fulfillment], list[Refund]] | None:
+        """The order as the Admin API has it now; None when the shop has no usable token."""
+        try:
+            admin = self.admin_for(shop)
+        except NotAllowed:
+            return None
+        try:
+            order = admin.get_order(f"gid://shopify/Order/{order_id}")
+        except ShopifyAuthError:
+            return None
+        except ShopifyError as exc:
+            raise UpstreamError(f"Shopify: {type(exc).__name__}", retryable=exc.retryable) from exc
+        return admin_order_to_snapshot(order) if order else None
+
+    def handler_deps(self) -> HandlerDeps:
+        return HandlerDeps(store=self.store, clock=self.clock, order_source=self.order_from_shopify)
+
     def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
         return webhooks.process_webhook(
             shop,
             webhook_id,
-            store=self.store,
-            clock=self.clock,
+            deps=self.handler_deps(),
             metrics=self.metrics,
             final_attempt=final_attempt,
         )

@@ -12,13 +12,30 @@ from typing import Any
 from app.adapters.dynamo.store import DynamoStore
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
 from app.observability import logger
+from app.services.ports import HandlerDeps
 
 
-def apply_order(store: DynamoStore, shop: str, payload: dict[str, Any]) -> None:
-    """orders/create, orders/updated: store the snapshot unless a newer one is stored."""
+def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
+    """orders/create, orders/updated: store the snapshot unless a newer one is stored.
+
+    The webhook body lacks what final-sale rules need (compare-at price,
+    product type and tags), so the order is read once from the Admin API and
+    that richer snapshot is stored; a shop that cannot be asked keeps the body's.
+    """
     order = parse_order(payload)
+    store = deps.store
+    fresh = deps.order_source(shop, order.id) if deps.order_source else None
+    if fresh is not None:
+        order, fulfillments, refunds = fresh
+        for f in fulfillments:
+            store.save_fulfillment(shop, f)
+        for r in refunds:
+            store.save_refund(shop, r)
     if store.save_order(shop, order):
-        logger.info("order stored", extra={"shop": shop, "order_id": order.id})
+        logger.info(
+            "order stored",
+            extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},
+        )
     else:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
 

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from app.clock import Clock
+
+if TYPE_CHECKING:
+    from app.adapters.dynamo.store import DynamoStore
+    from app.domain.orders import Fulfillment, OrderSnapshot, Refund
+
+# An order as the Admin API has it now (richer than a webhook body), or None
+# when the shop cannot be asked (not installed).
+OrderSource = Callable[[str, int], "tuple[OrderSnapshot, list[Fulfillment], list[Refund]] | None"]
 
 
 class WebhookQueue(Protocol):
     def enqueue(self, shop: str, webhook_id: str) -> None:
         """Hand a stored delivery to the worker; raises UpstreamError if it could not be queued."""
         ...
+
+
+@dataclass(frozen=True)
+class HandlerDeps:
+    """What webhook topic handlers need."""
+
+    store: DynamoStore
+    clock: Clock
+    order_source: OrderSource | None = None

@@ -24,29 +24,34 @@ from app.errors import InvalidInput, UpstreamError
 from app.observability import Metrics, logger
 from app.security import verify_webhook_hmac
 from app.services import compliance, orders, shops
-from app.services.ports import WebhookQueue
+from app.services.ports import HandlerDeps, WebhookQueue
 
 MAX_NESTING = 64
 _WEBHOOK_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TOPIC_RE = re.compile(r"^[a-z_]+/[a-z_]+$")
 
-Handler = Callable[[DynamoStore, Clock, str, dict[str, Any]], None]
+Handler = Callable[[HandlerDeps, str, dict[str, Any]], None]
+
+
+def _with_store(fn: Callable[[DynamoStore, str, dict[str, Any]], None]) -> Handler:
+    return lambda deps, shop, body: fn(deps.store, shop, body)
+
+
+def _with_store_and_clock(fn: Callable[[DynamoStore, Clock, str, dict[str, Any]], None]) -> Handler:
+    return lambda deps, shop, body: fn(deps.store, deps.clock, shop, body)
+
 
 # The closed registry of topics Hemline acts on; anything else is acknowledged and ignored.
 TOPIC_HANDLERS: Mapping[str, Handler] = {
-    "orders/create": lambda store, clock, shop, body: orders.apply_order(store, shop, body),
-    "orders/updated": lambda store, clock, shop, body: orders.apply_order(store, shop, body),
-    "fulfillments/create": lambda store, clock, shop, body: orders.apply_fulfillment(
-        store, shop, body
-    ),
-    "fulfillments/update": lambda store, clock, shop, body: orders.apply_fulfillment(
-        store, shop, body
-    ),
-    "refunds/create": lambda store, clock, shop, body: orders.apply_refund(store, shop, body),
-    "app/uninstalled": shops.uninstall_shop,
-    "customers/data_request": compliance.export_customer_data,
-    "customers/redact": compliance.redact_customer,
-    "shop/redact": compliance.redact_shop,
+    "orders/create": orders.apply_order,
+    "orders/updated": orders.apply_order,
+    "fulfillments/create": _with_store(orders.apply_fulfillment),
+    "fulfillments/update": _with_store(orders.apply_fulfillment),
+    "refunds/create": _with_store(orders.apply_refund),
+    "app/uninstalled": _with_store_and_clock(shops.uninstall_shop),
+    "customers/data_request": _with_store_and_clock(compliance.export_customer_data),
+    "customers/redact": _with_store_and_clock(compliance.redact_customer),
+    "shop/redact": _with_store_and_clock(compliance.redact_shop),
 }
 
 # Compliance topics are subscribed only through shopify.app.toml (Shopify
@@ -191,8 +196,7 @@ def process_webhook(
     shop: str,
     webhook_id: str,
     *,
-    store: DynamoStore,
-    clock: Clock,
+    deps: HandlerDeps,
     metrics: Metrics,
     final_attempt: bool = False,
 ) -> str:
@@ -201,6 +205,7 @@ def process_webhook(
     Returns what happened: processed, already-processed, missing, or failed
     (permanently bad input, parked and not retried).
     """
+    store, clock = deps.store, deps.clock
     record = store.get_webhook(shop, webhook_id)
     if record is None:
         return "missing"  # expired, or erased by shop/redact
@@ -211,7 +216,7 @@ def process_webhook(
     try:
         if handler is None:
             raise InvalidInput(f"topic {record.topic} is not handled", "topic")
-        handler(store, clock, shop, parse_body(record.body))
+        handler(deps, shop, parse_body(record.body))
     except InvalidInput as exc:
         store.mark_webhook_failed(shop, webhook_id, str(exc), final=True)
         logger.error("webhook payload rejected; parked", extra={**log, "error": str(exc)})

@@ -70,6 +70,8 @@ def test_new_order_in_the_store_reaches_the_app_as_a_signed_webhook(stack):
     view = stack.container.store.get_order(shop, int(order["id"]))
     assert view is not None and view.order.line_items[0].sku == "ROMP-36"
     assert str(view.order.line_items[0].price) == "48.00"
+    # The webhook body has no product type; the stored order is enriched from the Admin API.
+    assert view.order.line_items[0].product_type == "Rompers"
 
 
 def _callback_params(stack, shop, cookie_state="s1", **over):
