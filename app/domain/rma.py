@@ -66,10 +66,6 @@ def new_rma_number() -> str:
     return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
 
 
-def new_rma_id() -> str:
-    return secrets.token_hex(10)
-
-
 @dataclass(frozen=True)
 class RmaLine:
     line_item_id: int
@@ -111,7 +107,8 @@ class Effect:
 
 @dataclass(frozen=True)
 class Rma:
-    id: str
+    """A return authorization; its number is also its id (short, unique per shop, unguessable)."""
+
     number: str
     shop: str
     order_id: int
@@ -131,6 +128,17 @@ class Rma:
     shopify_return_id: str | None = None
     label: dict[str, str] | None = None
     decline_reason: str | None = None
+    customer_email: str | None = None
+    locale: str = "en"
+
+    @property
+    def id(self) -> str:
+        return self.number
+
+    @property
+    def reserved(self) -> dict[int, int]:
+        """Quantities this RMA holds against its order's lines while it is open."""
+        return {ln.line_item_id: ln.quantity for ln in self.lines}
 
     @property
     def is_open(self) -> bool:

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -9,8 +10,9 @@ import pytest
 
 from app.adapters.dynamo.store import DuplicateWebhook
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
+from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, UpstreamError
 from app.services.webhooks import parse_body
 from tests.support.shopify import payload_bytes
 
@@ -21,8 +23,29 @@ def _order(**changes):
     return parse_order(body)
 
 
-def _rma(rma_id, number, state="requested", updated_at="2026-11-20T10:00:00+00:00"):
-    return {"id": rma_id, "number": number, "state": state, "order_id": 1, "updated_at": updated_at}
+def _rma(number, state="requested", updated_at="2026-11-20T10:00:00+00:00", qty=1, order_id=1):
+    at = datetime.fromisoformat(updated_at)
+    line = RmaLine(
+        line_item_id=11,
+        title="Knitted romper",
+        quantity=qty,
+        price=Decimal("48.00"),
+        reason="size_fit",
+        resolution="refund",
+        condition="unworn_tags_attached",
+        refund_amount=Decimal("48.00") * qty,
+    )
+    return Rma(
+        number=number,
+        shop="s",
+        order_id=order_id,
+        order_name="#1001",
+        currency="USD",
+        state=state,
+        lines=(line,),
+        created_at=at,
+        updated_at=at,
+    )
 
 
 def test_template_table_has_ttl_gsis_and_pay_per_request(ddb_client):
@@ -114,14 +137,14 @@ def test_order_prefix_does_not_match_longer_ids(store, shop):
 
 
 def test_concurrent_rma_transitions_one_wins(store, shop):
-    store.create_rma(shop, _rma("r1", "AB12CD"))
+    store.create_rma(shop, _rma("AB12CD34"), bought={11: 2})
     results = []
     barrier = threading.Barrier(8)
 
     def transition(i):
         barrier.wait()
         try:
-            store.save_rma(shop, _rma("r1", "AB12CD", state=f"s{i}"), expected_version=1)
+            store.update_rma(shop, _rma("AB12CD34", state=f"s{i}"), expected_version=1)
             results.append("won")
         except Conflict:
             results.append("conflict")
@@ -132,27 +155,81 @@ def test_concurrent_rma_transitions_one_wins(store, shop):
     for t in threads:
         t.join()
     assert sorted(results) == ["conflict"] * 7 + ["won"]
-    assert store.get_rma(shop, "r1")["version"] == 2
+    assert store.get_rma(shop, "AB12CD34").version == 2
 
 
 def test_rma_number_is_unique_and_transaction_leaves_nothing_half_written(store, shop):
-    store.create_rma(shop, _rma("r1", "AB12CD"))
+    store.create_rma(shop, _rma("AB12CD34"), bought={11: 5})
     with pytest.raises(Conflict):
-        store.create_rma(shop, _rma("r2", "AB12CD"))
-    assert store.get_rma(shop, "r2") is None  # the RMA put was rolled back with the guard
+        store.create_rma(shop, _rma("AB12CD34", qty=2), bought={11: 5})
+    # The reservation of the refused RMA was rolled back with it.
+    assert store.reserved_quantities(shop, 1) == {11: 1}
+
+
+def test_concurrent_returns_cannot_take_more_than_was_bought(store, shop):
+    outcomes = []
+    barrier = threading.Barrier(6)
+
+    def submit(i):
+        barrier.wait()
+        try:
+            store.create_rma(shop, _rma(f"N{i}AAAAAA"), bought={11: 2})
+            outcomes.append("created")
+        except (InvalidInput, UpstreamError):
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("created") <= 2
+    assert store.reserved_quantities(shop, 1) == {11: outcomes.count("created")}
+    created = [r for r in store.rmas_for_order(shop, 1)]
+    assert len(created) == outcomes.count("created")
+    # Sequentially, once two are held, a third is refused with the field named.
+    while store.reserved_quantities(shop, 1).get(11, 0) < 2:
+        store.create_rma(shop, _rma(f"Z{len(created)}ZZZZZZ"), bought={11: 2})
+        created.append(1)
+    with pytest.raises(InvalidInput) as err:
+        store.create_rma(shop, _rma("LASTONE2"), bought={11: 2})
+    assert err.value.field == "quantity"
+
+
+def test_cancelling_releases_the_held_quantity(store, shop):
+    rma = _rma("CANCEL22", qty=2)
+    store.create_rma(shop, rma, bought={11: 2})
+    store.update_rma(shop, replace(rma, state="cancelled"), expected_version=1, release=True)
+    assert store.reserved_quantities(shop, 1) == {}
+    store.create_rma(shop, _rma("AGAIN222", qty=2), bought={11: 2})
 
 
 def test_rmas_list_by_state_newest_first_with_cursor(store, shop):
     for i in range(5):
-        store.create_rma(shop, _rma(f"r{i}", f"N{i}", updated_at=f"2026-11-2{i}T10:00:00+00:00"))
-    store.create_rma(shop, _rma("rx", "NX", state="approved"))
+        store.create_rma(
+            shop, _rma(f"R{i}RRRRRR", updated_at=f"2026-11-2{i}T10:00:00+00:00"), bought={11: 9}
+        )
+    store.create_rma(shop, _rma("RXRRRRRR", state="approved"), bought={11: 9})
     page, cursor = store.list_rmas(shop, "requested", limit=3)
-    assert [r["id"] for r in page] == ["r4", "r3", "r2"]
+    assert [r.number for r in page] == ["R4RRRRRR", "R3RRRRRR", "R2RRRRRR"]
     page2, _ = store.list_rmas(shop, "requested", limit=3, cursor=cursor)
-    assert [r["id"] for r in page2] == ["r1", "r0"]
+    assert [r.number for r in page2] == ["R1RRRRRR", "R0RRRRRR"]
     with pytest.raises(InvalidInput) as err:
         store.list_rmas("other-" + shop, "requested", cursor=cursor)
     assert err.value.field == "cursor"
+
+
+def test_rma_round_trips_with_money_and_timeline(store, shop):
+    rma = replace(
+        _rma("RT234567", qty=2),
+        timeline=(TimelineEntry(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), "customer", "request"),),
+        refund_total=Decimal("89.05"),
+        customer_email="ada@example.com",
+    )
+    store.create_rma(shop, rma, bought={11: 2})
+    loaded = store.get_rma(shop, "RT234567")
+    assert replace(loaded, version=0) == rma
+    assert loaded.version == 1
 
 
 def _record(store, shop, webhook_id, event_id=None, topic="orders/create"):

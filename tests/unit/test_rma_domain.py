@@ -23,7 +23,6 @@ def make(state="requested", **kw):
         refund_amount=Decimal("96.00"),
     )
     base = dict(
-        id="abc",
         number="7KQ2M9XD",
         shop="petite-plume.myshopify.com",
         order_id=1001,
@@ -118,7 +117,7 @@ def test_receiving_more_than_was_returned_is_refused():
 def test_effect_keys_are_stable_for_retries_and_distinct_per_rma():
     a1 = r.approve(make(prepaid_label=True), actor="system", at=T0)[1]
     a2 = r.approve(make(prepaid_label=True), actor="system", at=T0 + timedelta(hours=1))[1]
-    b = r.approve(make(id="other", prepaid_label=True), actor="system", at=T0)[1]
+    b = r.approve(make(number="OTHER234", prepaid_label=True), actor="system", at=T0)[1]
     assert [e.key for e in a1] == [e.key for e in a2]
     assert {e.key for e in a1}.isdisjoint({e.key for e in b})
 

@@ -19,6 +19,7 @@ from app.domain.orders import (
     Refund,
     RefundLine,
 )
+from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
 
 
@@ -260,4 +261,118 @@ def refund_from_item(item: dict[str, Any]) -> Refund:
             )
             for m in item.get("lines", [])
         ),
+    )
+
+
+def _rma_line_to_map(ln: RmaLine) -> dict[str, Any]:
+    return _compact(
+        {
+            "line_item_id": ln.line_item_id,
+            "title": ln.title,
+            "quantity": ln.quantity,
+            "price": _m(ln.price),
+            "reason": ln.reason,
+            "resolution": ln.resolution,
+            "condition": ln.condition,
+            "refund_amount": _m(ln.refund_amount),
+            "restocking_fee": _m(ln.restocking_fee),
+            "label_fee": _m(ln.label_fee),
+            "exchange_fee": _m(ln.exchange_fee),
+            "photos": list(ln.photos) or None,
+            "sku": ln.sku,
+            "variant_id": ln.variant_id,
+            "exchange_variant_id": ln.exchange_variant_id,
+            "received_quantity": ln.received_quantity,
+            "received_condition": ln.received_condition,
+            "restock": ln.restock,
+        }
+    )
+
+
+def _rma_line_from_map(m: dict[str, Any]) -> RmaLine:
+    def opt_int(key: str) -> int | None:
+        return int(m[key]) if key in m else None
+
+    return RmaLine(
+        line_item_id=int(m["line_item_id"]),
+        title=m["title"],
+        quantity=int(m["quantity"]),
+        price=Decimal(m["price"]),
+        reason=m["reason"],
+        resolution=m["resolution"],
+        condition=m.get("condition", ""),
+        refund_amount=Decimal(m["refund_amount"]),
+        restocking_fee=Decimal(m.get("restocking_fee", "0.00")),
+        label_fee=Decimal(m.get("label_fee", "0.00")),
+        exchange_fee=Decimal(m.get("exchange_fee", "0.00")),
+        photos=tuple(m.get("photos") or ()),
+        sku=m.get("sku"),
+        variant_id=opt_int("variant_id"),
+        exchange_variant_id=opt_int("exchange_variant_id"),
+        received_quantity=opt_int("received_quantity"),
+        received_condition=m.get("received_condition"),
+        restock=bool(m.get("restock", False)),
+    )
+
+
+def rma_to_item(rma: Rma) -> dict[str, Any]:
+    return _compact(
+        {
+            "type": "rma",
+            "number": rma.number,
+            "shop": rma.shop,
+            "order_id": rma.order_id,
+            "order_name": rma.order_name,
+            "currency": rma.currency,
+            "state": rma.state,
+            "lines": [_rma_line_to_map(ln) for ln in rma.lines],
+            "created_at": _t(rma.created_at),
+            "updated_at": _t(rma.updated_at),
+            "requires_review": rma.requires_review,
+            "approver_role": rma.approver_role,
+            "refund_total": _m(rma.refund_total),
+            "return_shipping_paid_by": rma.return_shipping_paid_by,
+            "prepaid_label": rma.prepaid_label,
+            "timeline": [
+                _compact({"at": _t(e.at), "actor": e.actor, "action": e.action, "note": e.note})
+                for e in rma.timeline
+            ],
+            "shopify_return_id": rma.shopify_return_id,
+            "label": rma.label,
+            "decline_reason": rma.decline_reason,
+            "customer_email": rma.customer_email,
+            "locale": rma.locale,
+        }
+    )
+
+
+def rma_from_item(item: dict[str, Any]) -> Rma:
+    created_at = _pt(item["created_at"])
+    updated_at = _pt(item["updated_at"])
+    assert created_at is not None and updated_at is not None
+    return Rma(
+        number=item["number"],
+        shop=item["shop"],
+        order_id=int(item["order_id"]),
+        order_name=item["order_name"],
+        currency=item["currency"],
+        state=item["state"],
+        lines=tuple(_rma_line_from_map(m) for m in item.get("lines", [])),
+        created_at=created_at,
+        updated_at=updated_at,
+        version=int(item.get("version", 0)),
+        requires_review=bool(item.get("requires_review", False)),
+        approver_role=item.get("approver_role"),
+        refund_total=Decimal(item.get("refund_total", "0.00")),
+        return_shipping_paid_by=item.get("return_shipping_paid_by", "customer"),
+        prepaid_label=bool(item.get("prepaid_label", False)),
+        timeline=tuple(
+            TimelineEntry(at=_pt(e["at"]), actor=e["actor"], action=e["action"], note=e.get("note"))  # type: ignore[arg-type]
+            for e in item.get("timeline", [])
+        ),
+        shopify_return_id=item.get("shopify_return_id"),
+        label=item.get("label"),
+        decline_reason=item.get("decline_reason"),
+        customer_email=item.get("customer_email"),
+        locale=item.get("locale", "en"),
     )

@@ -9,7 +9,7 @@ Secondary indexes are overloaded by item type:
 - GSI1 (lists): RMAs by state and update time, a customer's orders (in a shop);
   shops by install status.
 - GSI2 (work by due time, across shops): `DUE#<kind>` / `<due utc iso>#<shop>#<id>`.
-- GSI3 (look-ups by the numbers people type): order number, RMA number.
+- GSI3 (look-ups): an order by the number people type; the RMAs of an order.
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ def rma_sk(rma_id: str) -> str:
     return f"RMA#{rma_id}"
 
 
-def rma_number_sk(number: str) -> str:
-    """Guard item that makes an RMA number unique within a shop."""
-    return f"RMANO#{number}"
+def order_reserved_sk(order_id: int) -> str:
+    """Per-order counters of quantities held by open returns (one attribute per line)."""
+    return f"{order_sk(order_id)}#RESERVED"
 
 
 def data_request_sk(request_id: int) -> str:
@@ -86,8 +86,9 @@ def order_number_gsi3pk(shop: str, number: str) -> str:
     return f"SHOP#{shop}#ORDERNO#{number.lstrip('#').strip().lower()}"
 
 
-def rma_number_gsi3pk(shop: str, number: str) -> str:
-    return f"SHOP#{shop}#RMANO#{number.upper()}"
+def order_rmas_gsi3pk(shop: str, order_id: int) -> str:
+    """The RMAs of one order (the portal subtracts what they hold)."""
+    return f"SHOP#{shop}#ORDERRMAS#{_pad(order_id)}"
 
 
 def due_gsi2pk(kind: str) -> str:

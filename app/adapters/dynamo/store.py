@@ -12,8 +12,8 @@ import base64
 import json
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from app.adapters.dynamo import codec, keys
 from app.domain.orders import Fulfillment, OrderSnapshot, OrderView, Refund
+from app.domain.rma import Rma
 from app.domain.shops import Shop
 from app.errors import Conflict, InvalidInput, UpstreamError
 
@@ -700,72 +701,131 @@ class DynamoStore:
         except ClientError:
             return
 
-    # -- RMAs (shape; the lifecycle arrives with the returns feature) --------
+    # -- RMAs ------------------------------------------------------------------
 
-    def create_rma(self, shop: str, rma: dict[str, Any]) -> None:
-        """Create an RMA and claim its number; Conflict if the id or number is taken."""
-        item = {
+    def _rma_item(self, shop: str, rma: Rma, version: int) -> dict[str, Any]:
+        return {
             "PK": keys.shop_pk(shop),
-            "SK": keys.rma_sk(rma["id"]),
-            "type": "rma",
-            **rma,
-            "version": 1,
-            "GSI1PK": keys.rma_state_gsi1pk(shop, rma["state"]),
-            "GSI1SK": f"{rma['updated_at']}#{rma['id']}",
-            "GSI3PK": keys.rma_number_gsi3pk(shop, rma["number"]),
-            "GSI3SK": keys.rma_sk(rma["id"]),
+            "SK": keys.rma_sk(rma.number),
+            **codec.rma_to_item(rma),
+            "version": version,
+            "GSI1PK": keys.rma_state_gsi1pk(shop, rma.state),
+            "GSI1SK": f"{rma.updated_at.astimezone(UTC).isoformat()}#{rma.number}",
+            "GSI3PK": keys.order_rmas_gsi3pk(shop, rma.order_id),
+            "GSI3SK": keys.rma_sk(rma.number),
         }
-        guard = {
-            "PK": keys.shop_pk(shop),
-            "SK": keys.rma_number_sk(rma["number"]),
-            "type": "rma_number",
-            "rma_id": rma["id"],
-        }
-        # Both or neither: an RMA without its number guard could share a number.
-        self._transact(
-            [
-                {"Put": {"Item": _dump(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-                {"Put": {"Item": _dump(guard), "ConditionExpression": "attribute_not_exists(PK)"}},
-            ]
-        )
 
-    def save_rma(self, shop: str, rma: dict[str, Any], expected_version: int) -> int:
-        """Replace an RMA if nobody changed it since `expected_version`; returns the new version."""
-        new_version = expected_version + 1
-        item = {
-            "PK": keys.shop_pk(shop),
-            "SK": keys.rma_sk(rma["id"]),
-            "type": "rma",
-            **rma,
-            "version": new_version,
-            "GSI1PK": keys.rma_state_gsi1pk(shop, rma["state"]),
-            "GSI1SK": f"{rma['updated_at']}#{rma['id']}",
-            "GSI3PK": keys.rma_number_gsi3pk(shop, rma["number"]),
-            "GSI3SK": keys.rma_sk(rma["id"]),
+    def _reservation(
+        self, shop: str, order_id: int, change: dict[int, int], bought: dict[int, int]
+    ) -> dict[str, Any]:
+        """An Update that moves the order's held quantities by `change`, never beyond what was bought."""
+        names, values, sets, conds = {}, {}, [], []
+        for i, (line_id, delta) in enumerate(sorted(change.items())):
+            names[f"#q{i}"] = f"q_{line_id}"
+            values[f":d{i}"] = _ser.serialize(delta)
+            sets.append(f"#q{i} = if_not_exists(#q{i}, :zero) + :d{i}")
+            if delta > 0:
+                # Two returns submitted at once for the same item cannot together exceed what was bought.
+                values[f":max{i}"] = _ser.serialize(bought[line_id] - delta)
+                conds.append(f"(attribute_not_exists(#q{i}) OR #q{i} <= :max{i})")
+        values[":zero"] = _ser.serialize(0)
+        update: dict[str, Any] = {
+            "Key": _dump({"PK": keys.shop_pk(shop), "SK": keys.order_reserved_sk(order_id)}),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
+        if conds:
+            update["ConditionExpression"] = " AND ".join(conds)
+        return {"Update": update}
+
+    def create_rma(self, shop: str, rma: Rma, bought: dict[int, int]) -> None:
+        """Store a new RMA and hold its quantities, atomically.
+
+        Raises Conflict if the number is taken, InvalidInput("quantity") if the
+        order has fewer items left to return than the RMA asks for.
+        """
         try:
-            self._call(
-                "put_item",
-                Item=_dump(item),
-                # Optimistic lock: two transitions from the same version; one wins.
-                ConditionExpression="version = :expected",
-                ExpressionAttributeValues=_values(expected=expected_version),
+            self._transact(
+                [
+                    # A number is an RMA's identity: never overwrite one.
+                    {
+                        "Put": {
+                            "Item": _dump(self._rma_item(shop, rma, 1)),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    self._reservation(shop, rma.order_id, rma.reserved, bought),
+                ]
             )
-        except ClientError as exc:
-            raise Conflict(f"RMA {rma['id']} changed since version {expected_version}") from exc
-        return new_version
+        except Conflict as exc:
+            reasons = exc.__cause__.response.get("CancellationReasons", []) if exc.__cause__ else []  # type: ignore[attr-defined]
+            if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                raise InvalidInput(
+                    "is more than remains to be returned for this order", "quantity"
+                ) from exc
+            raise
 
-    def get_rma(self, shop: str, rma_id: str) -> dict[str, Any] | None:
+    def update_rma(
+        self, shop: str, rma: Rma, expected_version: int, *, release: bool = False
+    ) -> Rma:
+        """Save a transition if nobody changed the RMA since `expected_version`; Conflict otherwise.
+
+        `release` gives the RMA's held quantities back to the order (cancelled or declined).
+        """
+        new_version = expected_version + 1
+        put = {
+            "Put": {
+                "Item": _dump(self._rma_item(shop, rma, new_version)),
+                # Optimistic lock: of two transitions from one version, one wins.
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": _values(expected=expected_version),
+            }
+        }
+        items = [put]
+        if release:
+            items.append(
+                self._reservation(shop, rma.order_id, {k: -v for k, v in rma.reserved.items()}, {})
+            )
+        try:
+            self._transact(items)
+        except Conflict as exc:
+            raise Conflict(f"return {rma.number} changed meanwhile; reload it") from exc
+        return replace(rma, version=new_version)
+
+    def get_rma(self, shop: str, number: str) -> Rma | None:
         res = self._call(
             "get_item",
-            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.rma_sk(rma_id)}),
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.rma_sk(number)}),
             ConsistentRead=True,
         )
-        return _load(res["Item"]) if "Item" in res else None
+        if "Item" not in res:
+            return None
+        item = _load(res["Item"])
+        return replace(codec.rma_from_item(item), version=int(item["version"]))
+
+    def rmas_for_order(self, shop: str, order_id: int) -> list[Rma]:
+        refs = self._query_all(
+            IndexName="GSI3",
+            KeyConditionExpression="GSI3PK = :pk",
+            ExpressionAttributeValues=_values(pk=keys.order_rmas_gsi3pk(shop, order_id)),
+        )
+        found = [self.get_rma(shop, ref["SK"].split("#", 1)[1]) for ref in refs]
+        return sorted((r for r in found if r is not None), key=lambda r: r.created_at)
+
+    def reserved_quantities(self, shop: str, order_id: int) -> dict[int, int]:
+        """Quantities of each line held by the order's open returns."""
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.order_reserved_sk(order_id)}),
+            ConsistentRead=True,
+        )
+        item = _load(res.get("Item", {}))
+        return {int(k[2:]): int(v) for k, v in item.items() if k.startswith("q_") and int(v) > 0}
 
     def list_rmas(
         self, shop: str, state: str, *, limit: int = 25, cursor: str | None = None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[Rma], str | None]:
         """RMAs in a state, most recently updated first, one page at a time."""
         kwargs: dict[str, Any] = {
             "IndexName": "GSI1",
@@ -778,4 +838,8 @@ class DynamoStore:
         if start:
             kwargs["ExclusiveStartKey"] = start
         res = self._call("query", **kwargs)
-        return [_load(i) for i in res.get("Items", [])], encode_cursor(res.get("LastEvaluatedKey"))
+        rmas = [
+            replace(codec.rma_from_item(i), version=int(i["version"]))
+            for i in map(_load, res.get("Items", []))
+        ]
+        return rmas, encode_cursor(res.get("LastEvaluatedKey"))
