@@ -344,3 +344,14 @@ def test_oauth_state_is_single_use_and_expires(store, shop):
     assert not store.consume_oauth_state(shop, "n1", now)
     assert not store.consume_oauth_state(shop, "n2", now)
     assert not store.consume_oauth_state("other-" + shop, "n1", now)
+
+
+def test_rate_limit_counts_per_key_and_window(store, shop):
+    now = 1_800_000_000
+    allowed = [
+        store.hit_rate_limit(shop, "ip:1.2.3.4", now_epoch=now, window_s=600, limit=5)
+        for _ in range(7)
+    ]
+    assert allowed == [True] * 5 + [False] * 2
+    assert store.hit_rate_limit(shop, "ip:5.6.7.8", now_epoch=now, window_s=600, limit=5)
+    assert store.hit_rate_limit(shop, "ip:1.2.3.4", now_epoch=now + 600, window_s=600, limit=5)

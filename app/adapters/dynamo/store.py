@@ -701,6 +701,30 @@ class DynamoStore:
         except ClientError:
             return
 
+    # -- rate limits ------------------------------------------------------------
+
+    def hit_rate_limit(
+        self, shop: str, key: str, *, now_epoch: int, window_s: int, limit: int
+    ) -> bool:
+        """Count one attempt for `key` in the current window; True while within `limit`.
+
+        Counters live in the table (Lambda instances share no memory) and
+        expire with their window by TTL.
+        """
+        window = now_epoch - now_epoch % window_s
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": f"RATE#{key}#{window}"}),
+                UpdateExpression="ADD hits :one SET expires_at = if_not_exists(expires_at, :exp)",
+                # Refuse (and stop counting) once the window is full.
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeValues=_values(one=1, exp=window + 2 * window_s, limit=limit),
+            )
+        except ClientError:
+            return False
+        return True
+
     # -- RMAs ------------------------------------------------------------------
 
     def _rma_item(self, shop: str, rma: Rma, version: int) -> dict[str, Any]:
