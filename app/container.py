@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 
 from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
+from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
 from app.adapters.shopify_admin import ShopifyShopSetup, admin_order_to_snapshot
@@ -24,6 +25,7 @@ from app.observability import Metrics
 from app.services import install, webhooks
 from app.services.install import ShopSetup
 from app.services.ports import HandlerDeps, WebhookQueue
+from app.services.returns import ReturnsContext
 from app.services.tokens import AccessTokens
 from app.session_tokens import SessionToken
 from app.shopify.client import AdminClient
@@ -117,6 +119,14 @@ class Container:
         except ShopifyError as exc:
             raise UpstreamError(f"Shopify: {type(exc).__name__}", retryable=exc.retryable) from exc
         return admin_order_to_snapshot(order) if order else None
+
+    def returns_context(self) -> ReturnsContext:
+        return ReturnsContext(
+            store=self.store,
+            ledger=DynamoLedger(self.store),
+            clock=self.clock,
+            admin_for=self.admin_for,
+        )
 
     def handler_deps(self) -> HandlerDeps:
         return HandlerDeps(store=self.store, clock=self.clock, order_source=self.order_from_shopify)

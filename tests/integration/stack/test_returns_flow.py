@@ -1,0 +1,212 @@
+"""Return use cases against the simulator and DynamoDB Local: RMA, Shopify return, refund, credit."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.errors import InvalidInput, InvalidTransition, UpstreamError
+from app.services import returns
+from app.services.eligibility import RequestedLine, order_eligibility
+
+
+def _delivered_order(stack, shop, lines, days_ago=3, price="48.00", **product):
+    stack.sim(
+        "POST",
+        f"/shops/{shop}/products",
+        json={
+            "title": "Smocked romper",
+            "product_type": product.get("product_type", "Rompers"),
+            "tags": product.get("tags", []),
+            "variants": [{"title": "3T", "sku": "ROMP-3T", "price": price, "inventory": 50}],
+        },
+    )
+    customer = {
+        "email": "ada@example.com",
+        "first_name": "Ada",
+        "last_name": "L",
+        "address": {
+            "address1": "1 Park St",
+            "city": "Brooklyn",
+            "zip": "11201",
+            "country_code": "US",
+        },
+    }
+    placed = datetime.now(UTC) - timedelta(days=days_ago + 3)
+    order = stack.sim(
+        "POST",
+        f"/shops/{shop}/orders",
+        json={
+            "customer": customer,
+            "lines": [{"sku": "ROMP-3T", "quantity": q} for q in lines],
+            "created_at": placed.isoformat(),
+        },
+    )
+    stack.sim(
+        "POST",
+        f"/shops/{shop}/orders/{order['id']}/fulfil",
+        json={"at": (placed + timedelta(days=1)).isoformat()},
+    )
+    stack.sim(
+        "POST",
+        f"/shops/{shop}/orders/{order['id']}/deliver",
+        json={"at": (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()},
+    )
+    stack.wait_for_webhooks()
+    view = stack.container.store.get_order(shop, int(order["id"]))
+    assert view is not None and view.delivered_at is not None
+    return view
+
+
+@pytest.fixture
+def installed(stack):
+    shop = stack.new_shop()
+    stack.install(shop)
+    return shop
+
+
+def _request(stack, shop, view, qty=1, reason="size_fit", resolution="refund"):
+    line = view.order.line_items[0]
+    return returns.request_return(
+        stack.container.returns_context(),
+        stack.container.store.get_shop(shop),
+        view,
+        [RequestedLine(line.id, qty, reason, resolution, "unworn_tags_attached")],
+        customer_email="ada@example.com",
+    )
+
+
+def test_small_return_is_approved_automatically_and_opens_a_shopify_return(stack, installed):
+    view = _delivered_order(stack, installed, [1])
+    rma = _request(stack, installed, view)
+    assert rma.state == "approved" and rma.shopify_return_id
+    assert [e.action for e in rma.timeline] == ["request", "approve"]
+    sim_returns = stack.sim("GET", f"/shops/{installed}/returns")
+    assert [r["status"] for r in sim_returns] == ["OPEN"]
+    assert stack.container.store.reserved_quantities(installed, view.order.id) == {
+        view.order.line_items[0].id: 1
+    }
+
+
+def test_over_threshold_return_waits_for_a_supervisor(stack, installed):
+    view = _delivered_order(stack, installed, [4])
+    rma = _request(stack, installed, view, qty=4)  # 4 x 48.00 = 192.00 > 150.00
+    assert (rma.state, rma.approver_role) == ("requested", "supervisor")
+    assert [r["status"] for r in stack.sim("GET", f"/shops/{installed}/returns")] == ["REQUESTED"]
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    with pytest.raises(InvalidTransition, match="supervisor"):
+        returns.approve_return(ctx, shop, rma.number, actor="staff:9", actor_role="staff")
+    approved = returns.approve_return(ctx, shop, rma.number, actor="staff:1", actor_role="owner")
+    assert approved.state == "approved"
+    assert [r["status"] for r in stack.sim("GET", f"/shops/{installed}/returns")] == ["OPEN"]
+
+
+def test_refund_is_exact_and_never_doubled_by_concurrent_retries(stack, installed):
+    view = _delivered_order(stack, installed, [2], price="48.00")
+    rma = _request(stack, installed, view, qty=2)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    line_id = view.order.line_items[0].id
+    returns.receive_return(
+        ctx,
+        shop,
+        rma.number,
+        actor="staff:1",
+        received={line_id: (2, "unworn_tags_attached", True)},
+    )
+    outcomes = []
+    barrier = threading.Barrier(4)
+
+    def refund():
+        barrier.wait()
+        try:
+            outcomes.append(returns.refund_return(ctx, shop, rma.number, actor="staff:1").state)
+        except Exception as exc:  # the losers see a conflict or an illegal transition
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=refund) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refunds = stack.sim("GET", f"/shops/{installed}/refunds")
+    assert len(refunds) == 1, outcomes
+    # petite-plume, subtotal 96.00 > 75.00, domestic: free return, no fees.
+    assert Decimal(refunds[0]["total"]) == Decimal("96.00")
+    assert stack.container.store.get_rma(installed, rma.number).state == "refunded"
+    # A later retry of the same step changes nothing.
+    with pytest.raises((InvalidTransition, UpstreamError)):
+        returns.refund_return(ctx, shop, rma.number, actor="staff:1")
+    assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
+
+
+def test_label_fee_is_deducted_below_the_free_return_threshold(stack, installed):
+    view = _delivered_order(stack, installed, [1], price="40.00")  # subtotal 40.00 <= 75.00
+    rma = _request(stack, installed, view)
+    assert rma.lines[0].label_fee == Decimal("6.95") and rma.refund_total == Decimal("33.05")
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    returns.receive_return(
+        ctx,
+        shop,
+        rma.number,
+        actor="staff:1",
+        received={view.order.line_items[0].id: (1, "unworn_tags_attached", False)},
+    )
+    returns.refund_return(ctx, shop, rma.number, actor="staff:1")
+    assert [Decimal(r["total"]) for r in stack.sim("GET", f"/shops/{installed}/refunds")] == [
+        Decimal("33.05")
+    ]
+
+
+def test_store_credit_is_issued_once_in_the_order_currency(stack, installed):
+    view = _delivered_order(stack, installed, [1])
+    rma = _request(stack, installed, view, resolution="store_credit")
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    returns.receive_return(
+        ctx,
+        shop,
+        rma.number,
+        actor="staff:1",
+        received={view.order.line_items[0].id: (1, "unworn_tags_attached", True)},
+    )
+    credited = returns.credit_return(ctx, shop, rma.number, actor="staff:1")
+    assert credited.state == "credited"
+    accounts = stack.sim("GET", f"/shops/{installed}/store_credit")
+    assert len(accounts) == 1 and accounts[0]["currency"] == "USD"
+    # Subtotal 48.00 is under the free-return threshold: the 6.95 label fee applies to credit too.
+    assert [Decimal(t["amount"]) for t in accounts[0]["transactions"]] == [Decimal("41.05")]
+    assert stack.sim("GET", f"/shops/{installed}/refunds") == []
+
+
+def test_declining_frees_the_items_for_another_request(stack, installed):
+    view = _delivered_order(stack, installed, [4])
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    rma = _request(stack, installed, view, qty=4)
+    with pytest.raises(InvalidInput, match="more than remains"):
+        _request(stack, installed, view, qty=1)
+    declined = returns.decline_return(
+        ctx, shop, rma.number, actor="staff:1", reason="Worn items can't be returned"
+    )
+    assert declined.state == "declined"
+    assert [r["status"] for r in stack.sim("GET", f"/shops/{installed}/returns")] == ["DECLINED"]
+    again = _request(stack, installed, view, qty=1)
+    assert again.state == "approved"
+    elig = order_eligibility(
+        shop,
+        stack.container.store.get_order(installed, view.order.id),
+        datetime.now(UTC),
+        stack.container.store.reserved_quantities(installed, view.order.id),
+    )
+    assert elig[0].returnable_quantity == 3
+
+
+def test_final_sale_item_is_refused_with_the_policy_reason(stack, installed):
+    view = _delivered_order(stack, installed, [1], tags=["final-sale"])
+    with pytest.raises(InvalidInput) as err:
+        _request(stack, installed, view)
+    assert err.value.field == "items[0]" and "final sale" in str(err.value).lower()
