@@ -63,7 +63,9 @@ def _line_json(li: LineItem) -> dict[str, Any]:
         "product_type": li.product_type or "",
         "tags": list(li.tags),
         "price": format(li.price, "f"),
-        "compare_at_price": format(li.compare_at_price, "f") if li.compare_at_price is not None else None,
+        "compare_at_price": format(li.compare_at_price, "f")
+        if li.compare_at_price is not None
+        else None,
         "quantity": li.quantity,
     }
 
@@ -101,7 +103,9 @@ def evaluation_request(
     }
 
 
-def decide(shop: Shop, view: OrderView, lines: Sequence[RequestedLine], now: datetime) -> policies.Decision:
+def decide(
+    shop: Shop, view: OrderView, lines: Sequence[RequestedLine], now: datetime
+) -> policies.Decision:
     """The policy decision for a request; raises InvalidInput naming the field for a malformed one."""
     try:
         request = policies.parse_request(evaluation_request(shop, view, lines, now))
@@ -120,7 +124,9 @@ def order_eligibility(
         taken = max(view.refunded_quantity(li.id), reserved.get(li.id, 0))
         remaining = max(li.quantity - taken, 0)
         if remaining == 0:
-            out.append(LineEligibility(li, 0, taken, False, None, ("Already returned or refunded",)))
+            out.append(
+                LineEligibility(li, 0, taken, False, None, ("Already returned or refunded",))
+            )
             continue
         probe = RequestedLine(li.id, 1, PREVIEW_REASON, "refund", "unworn_tags_attached")
         item = decide(shop, view, [probe], now).items[0]
