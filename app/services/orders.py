@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
 from app.observability import logger
 from app.services.ports import HandlerDeps
+from app.services.returns import reconcile_external_refund
 
 
 def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
@@ -50,10 +52,13 @@ def apply_fulfillment(store: DynamoStore, shop: str, payload: dict[str, Any]) ->
     )
 
 
-def apply_refund(store: DynamoStore, shop: str, payload: dict[str, Any]) -> None:
-    """refunds/create: record refunded lines and money against the order, once."""
+def apply_refund(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
+    """refunds/create: record refunded lines and money against the order, once; settle its RMA."""
+    store = deps.store
     refund = parse_refund(payload)
     stored = store.save_refund(shop, refund)
+    if stored:
+        reconcile_external_refund(store, DynamoLedger(store), deps.clock, shop, refund)
     logger.info(
         "refund recorded" if stored else "refund already recorded",
         extra={"shop": shop, "order_id": refund.order_id, "refund_id": refund.id},

@@ -21,7 +21,7 @@ from app.adapters.dynamo.store import DynamoStore
 from app.clock import Clock
 from app.domain import rma as rmas
 from app.domain.money import to_cents
-from app.domain.orders import OrderView
+from app.domain.orders import OrderView, Refund
 from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
 from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
@@ -371,7 +371,11 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     done = rmas.apply(
         rma, action, actor=actor, at=ctx.clock.now(), note=f"{amount:.2f} {rma.currency}"
     )
-    rma = ctx.store.update_rma(shop.domain, done, rma.version)
+    try:
+        rma = ctx.store.update_rma(shop.domain, done, rma.version)
+    except Conflict:
+        # Shopify's refunds/create webhook settled the RMA first; the money moved once.
+        return _load(ctx, shop.domain, number)
     _notify(ctx, shop, rma, "refund_issued" if action == "refund" else "store_credit_issued")
     return rma
 
@@ -466,3 +470,48 @@ def _once(
             ctx.ledger.release(shop.domain, key)
         raise _shopify(exc) from exc
     ctx.ledger.complete(shop.domain, key, {"ok": True})
+
+
+def reconcile_external_refund(
+    store: DynamoStore, ledger: DynamoLedger, clock: Clock, shop: str, refund: Refund
+) -> None:
+    """refunds/create: a refund made outside Hemline (in the Shopify admin) settles the RMA it covers.
+
+    The RMA is marked refunded and its refund step is recorded as done, so
+    Hemline never refunds the same items a second time.
+    """
+    now = clock.now()
+    refunded = {ln.line_item_id: ln.quantity for ln in refund.lines}
+    for rma in store.rmas_for_order(shop, refund.order_id):
+        if not rma.is_open or rma.state in rmas.RESOLVED_STATES:
+            continue
+        linked = (
+            refund.return_id is not None
+            and rma.shopify_return_id == f"gid://shopify/Return/{refund.return_id}"
+        )
+        covered = all(refunded.get(ln.line_item_id, 0) >= ln.quantity for ln in rma.lines)
+        if not (linked or covered):
+            continue
+        # Claim (or find) the refund step and mark it done: a later "Refund" click is a no-op.
+        ledger.claim(shop, f"{rma.number}:refund", at=now)
+        ledger.complete(shop, f"{rma.number}:refund", {"external_refund_id": refund.id})
+        note = f"refunded in Shopify ({refund.amount:.2f} {rma.currency})"
+        updated = rma
+        if rma.state in ("received", "inspected"):
+            if rmas.can(updated, "inspect"):
+                updated = rmas.apply(updated, "inspect", actor="shopify", at=now)
+            updated = rmas.apply(updated, "refund", actor="shopify", at=now, note=note)
+        else:
+            # Refunded before the goods came back: keep the return open for the parcel,
+            # with the refund on its timeline (and no second refund from Hemline).
+            updated = replace(
+                rma,
+                timeline=(
+                    *rma.timeline,
+                    TimelineEntry(at=now, actor="shopify", action="refunded_in_shopify", note=note),
+                ),
+            )
+        store.update_rma(shop, updated, rma.version)
+        logger.info(
+            "return settled by a refund made in Shopify", extra={"shop": shop, "rma": rma.number}
+        )

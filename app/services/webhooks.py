@@ -47,7 +47,7 @@ TOPIC_HANDLERS: Mapping[str, Handler] = {
     "orders/updated": orders.apply_order,
     "fulfillments/create": _with_store(orders.apply_fulfillment),
     "fulfillments/update": _with_store(orders.apply_fulfillment),
-    "refunds/create": _with_store(orders.apply_refund),
+    "refunds/create": orders.apply_refund,
     "app/uninstalled": _with_store_and_clock(shops.uninstall_shop),
     "customers/data_request": _with_store_and_clock(compliance.export_customer_data),
     "customers/redact": _with_store_and_clock(compliance.redact_customer),

@@ -210,3 +210,33 @@ def test_final_sale_item_is_refused_with_the_policy_reason(stack, installed):
     with pytest.raises(InvalidInput) as err:
         _request(stack, installed, view)
     assert err.value.field == "items[0]" and "final sale" in str(err.value).lower()
+
+
+def test_refund_made_in_shopify_settles_the_return_instead_of_doubling_it(stack, installed):
+    view = _delivered_order(stack, installed, [1])
+    rma = _request(stack, installed, view)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    line_id = view.order.line_items[0].id
+    returns.receive_return(
+        ctx,
+        shop,
+        rma.number,
+        actor="staff:1",
+        received={line_id: (1, "unworn_tags_attached", True)},
+    )
+    # The merchant refunds the item by hand in the Shopify admin; refunds/create reaches Hemline.
+    stack.sim(
+        "POST",
+        f"/shops/{installed}/orders/{view.order.id}/refund",
+        json={
+            "line_items": [{"line_item_gid": f"gid://shopify/LineItem/{line_id}", "quantity": 1}]
+        },
+    )
+    stack.wait_for_webhooks()
+    settled = stack.container.store.get_rma(installed, rma.number)
+    assert settled.state == "refunded"
+    assert settled.timeline[-1].actor == "shopify"
+    with pytest.raises(InvalidTransition):
+        returns.refund_return(ctx, shop, rma.number, actor="staff:1")
+    assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
