@@ -7,14 +7,19 @@ import signal
 import subprocess
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 
 from infra.local.devstore import start_in_thread
+from infra.local.devstore.clock import SystemClock
 from infra.local.devstore.schema import SchemaNotFoundError, load_schema
-from infra.local.devstore.seed import DEMO_SHOP
+from infra.local.devstore.seed import DEMO_SHOP, DEMO_SHOPS, seed_demo
+from infra.local.devstore.store import DevStore
+from policies import load_preset
+from policies.service_levels import is_delayed
 
 from .conftest import API_KEY, API_SECRET, API_VERSION
 
@@ -210,8 +215,138 @@ def test_demo_seed_builds_boutique_with_two_months_of_orders_when_seeded():
         assert states == {"delivered", "shipped", "unfulfilled"}
         assert any(o.display_fulfillment_status == "ON_HOLD" for o in shop.orders)
         assert server.simulator.webhooks.deliveries() == []
+        assert list(server.simulator.store.shops) == list(DEMO_SHOPS)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_store():
+    store = DevStore(SystemClock())
+    hemline = seed_demo(store)
+    return store, hemline
+
+
+def _delivered_ago(store, order):
+    delivered = order.fulfillments[0].delivered_at if order.fulfillments else None
+    return store.clock.now() - delivered if delivered else None
+
+
+def test_demo_seed_keeps_hemline_demo_as_before_when_other_shops_are_added(demo_store):
+    store, hemline = demo_store
+    assert hemline is store.shops[DEMO_SHOP]
+    assert (len(hemline.orders), hemline.orders[0].name, hemline.orders[-1].name) == (
+        36,
+        "#1001",
+        "#1036",
+    )
+    assert [line.sku for line in hemline.orders[0].line_items] == ["PP-MPS-8"]
+    assert hemline.orders[0].customer.email == "sofia.alvarez@example.com"
+    assert len(hemline.products) == 13
+    assert hemline.id < min(store.shops[domain].id for domain in DEMO_SHOPS if domain != DEMO_SHOP)
+
+
+def test_demo_seed_creates_a_shop_for_each_policy_preset_when_seeded(demo_store):
+    store, _ = demo_store
+    assert DEMO_SHOPS == {
+        "hemline-demo.myshopify.com": "petite-plume",
+        "lavish-ivy-demo.myshopify.com": "lavish-ivy",
+        "cn-consumer-demo.myshopify.com": "cn-consumer",
+    }
+    assert list(store.shops) == list(DEMO_SHOPS)
+    described = {
+        domain: (shop.name, shop.country_code, shop.currency, shop.iana_timezone, shop.installed)
+        for domain, shop in store.shops.items()
+    }
+    assert described == {
+        "hemline-demo.myshopify.com": (
+            "Petite Plume (demo)",
+            "US",
+            "USD",
+            "America/New_York",
+            False,
+        ),
+        "lavish-ivy-demo.myshopify.com": (
+            "Lavish Ivy (demo)",
+            "US",
+            "USD",
+            "America/Chicago",
+            False,
+        ),
+        "cn-consumer-demo.myshopify.com": ("青禾服饰 (demo)", "CN", "CNY", "Asia/Shanghai", False),
+    }
+    for domain, preset in DEMO_SHOPS.items():
+        assert load_preset(preset).currency == store.shops[domain].currency
+    assert sum(len(shop.orders) for shop in store.shops.values()) == 36 + 12 + 12
+
+
+def test_demo_seed_lavish_ivy_exercises_its_preset_when_seeded(demo_store):
+    store, _ = demo_store
+    shop = store.shops["lavish-ivy-demo.myshopify.com"]
+    policy = load_preset(DEMO_SHOPS[shop.domain])
+    boxed = [p for p in shop.products if "boxed" in p.tags]
+    assert {"Loungewear", "Robes", "Throws"} <= {p.product_type for p in boxed}
+    bespoke = [p for p in shop.products if "bespoke" in p.tags]
+    assert {p.title for p in bespoke} == {"Bespoke Silk Evening Gown", "Bespoke Monogrammed Robe"}
+    lines = [line for order in shop.orders for line in order.line_items]
+    assert sum(line.unit_price == Decimal("175.00") for line in lines) >= 3
+    assert any("bespoke" in line.product.tags for line in lines)
+    assert sum(order.subtotal > Decimal("300.00") for order in shop.orders) >= 3
+    titles = {order.shipping_lines[0].title for order in shop.orders}
+    assert titles == set(policy.fulfillment.shipping_methods) == {"standard", "expedited"}
+
+    now = store.clock.now()
+    assert len(shop.orders) == 12
+    assert all(now - order.created_at < timedelta(days=100) for order in shop.orders)
+    ago = [_delivered_ago(store, order) for order in shop.orders]
+    assert sum(1 for a in ago if a and timedelta(days=30) < a < timedelta(days=90)) >= 3
+    assert any(a and a < timedelta(days=30) for a in ago)
+    in_transit = [o for o, a in zip(shop.orders, ago, strict=True) if o.fulfillments and not a]
+    late = [
+        o
+        for o in in_transit
+        if is_delayed(
+            policy,
+            o.created_at,
+            o.shipping_lines[0].title,
+            shop.country_code,
+            shop.iana_timezone,
+            now,
+        )
+    ]
+    assert 1 <= len(late) <= 2 < len(in_transit)
+    assert all(o.fulfillments[0].shipment_status == "delayed" for o in late)
+    assert any(o.display_fulfillment_status == "UNFULFILLED" for o in shop.orders)
+
+
+def test_demo_seed_cn_consumer_exercises_its_preset_when_seeded(demo_store):
+    store, _ = demo_store
+    shop = store.shops["cn-consumer-demo.myshopify.com"]
+    kinds = {p.product_type for p in shop.products}
+    assert {"Underwear", "Socks", "Shirts", "Dresses"} <= kinds
+    assert any("custom" in p.tags for p in shop.products)
+    clearance = [v for p in shop.products for v in p.variants if v.compare_at_price]
+    assert clearance and all(v.price < v.compare_at_price for v in clearance)
+    sold = {line.variant for order in shop.orders for line in order.line_items}
+    assert any(v.product.product_type in {"Underwear", "Socks"} for v in sold)
+    assert any("custom" in v.product.tags for v in sold)
+    assert any(v.compare_at_price and v.price < v.compare_at_price for v in sold)
+    assert all(order.currency == "CNY" for order in shop.orders)
+
+    cities = {c.default_address.city for c in shop.customers}
+    assert cities == {"上海市", "杭州市", "北京市"}
+    for customer in shop.customers:
+        address = customer.default_address
+        assert address.country_code == "CN" and len(address.zip) == 6 and address.zip.isdigit()
+        assert address.zip[0] in "123"  # Beijing 1xxxxx, Shanghai 2xxxxx, Hangzhou 3xxxxx
+        assert all(ord(ch) > 0x3000 for ch in customer.last_name + customer.first_name)
+
+    now = store.clock.now()
+    assert len(shop.orders) == 12
+    assert all(now - order.created_at < timedelta(days=30) for order in shop.orders)
+    ago = [a for a in (_delivered_ago(store, order) for order in shop.orders) if a]
+    assert sum(a < timedelta(days=7) for a in ago) >= 2
+    assert sum(timedelta(days=8) < a < timedelta(days=30) for a in ago) >= 5
 
 
 def test_reset_forgets_everything_when_called():
@@ -256,7 +391,7 @@ def test_cli_serves_demo_store_when_started():
         line = process.stdout.readline()
         url = line.split("serving ", 1)[1].split(" ", 1)[0]
         shops = requests.get(f"{url}/_sim/shops", timeout=10).json()
-        assert [s["domain"] for s in shops] == [DEMO_SHOP]
+        assert [s["domain"] for s in shops] == list(DEMO_SHOPS)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
