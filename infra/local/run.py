@@ -25,13 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_SHOP = "hemline-demo.myshopify.com"
 
 
-def install_demo_shop(app_url: str) -> str:
-    """Install the demo shop as a merchant would: /auth -> Shopify's grant -> /auth/callback."""
-    res = requests.get(f"{app_url}/auth", params={"shop": DEMO_SHOP}, timeout=60)
-    if not res.history or "/auth/callback" not in [
-        r.url.split("?")[0][len(app_url) :] for r in res.history
-    ]:
-        raise RuntimeError(f"install of {DEMO_SHOP} did not complete (HTTP {res.status_code})")
+def install_shop(app_url: str, shop: str) -> str:
+    """Install a shop as a merchant would: /auth -> Shopify's grant -> /auth/callback -> admin."""
+    res = requests.get(f"{app_url}/auth", params={"shop": shop}, timeout=60)
+    paths = [r.url.split("?")[0][len(app_url) :] for r in res.history]
+    if "/auth/callback" not in paths:
+        raise RuntimeError(f"install of {shop} did not complete (HTTP {res.status_code})")
     return res.url
 
 
@@ -86,16 +85,25 @@ def main() -> int:
         server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
 
-        landing = install_demo_shop(base)
-        imported = sync.catch_up_orders(
-            DEMO_SHOP,
-            store=container.store,
-            admin=container.admin_for(DEMO_SHOP),
-            clock=container.clock,
-        )
+        from dataclasses import replace
+
+        from infra.local.devstore.seed import DEMO_SHOPS
+
+        demo = []
+        for domain, preset in DEMO_SHOPS.items():
+            landing = install_shop(base, domain)
+            shop = container.store.get_shop(domain)
+            container.store.put_shop(replace(shop, policy_preset=preset))
+            imported = sync.catch_up_orders(
+                domain,
+                store=container.store,
+                admin=container.admin_for(domain),
+                clock=container.clock,
+            )
+            demo.append((domain, preset, imported.orders_seen, landing))
 
         print("Hemline is running locally:", flush=True)
-        print(f"  app (admin)    {landing}", flush=True)
+        print(f"  app (admin)    {demo[0][3]}", flush=True)
         print(f"  health         {base}/healthz", flush=True)
         print(
             f"  webhooks       POST {base}/webhooks  (signed with SHOPIFY_API_SECRET)", flush=True
@@ -104,10 +112,12 @@ def main() -> int:
             f"  dev store      {devstore.url}/  (Shopify simulator: new order, fulfil, deliver, refund)",
             flush=True,
         )
-        print(
-            f"  demo shop      {DEMO_SHOP}, installed through OAuth; {imported.orders_seen} orders imported",
-            flush=True,
-        )
+        for domain, preset, seen, _ in demo:
+            print(
+                f"  demo shop      {domain} ({preset}), installed through OAuth; {seen} orders imported",
+                flush=True,
+            )
+        print(f"  returns portal {base}/portal/{DEMO_SHOP}", flush=True)
         print(
             f"  store          {ddb.kind} at {ddb.endpoint}, table {settings.table_name}"
             f" ({'created' if created else 'kept'}; data in {data_dir / 'dynamodb-data'})",
