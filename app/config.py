@@ -45,6 +45,9 @@ class Settings:
     kms_key_id: str | None
     token_key: str | None
     shopify_admin_origin: str | None
+    files_bucket: str | None
+    mail_sender: str
+    local_data_dir: str
     webhook_dedupe_ttl_days: int
     max_webhook_bytes: int = 1024 * 1024
     log_level: str = "INFO"
@@ -159,6 +162,20 @@ class Settings:
                 f"SHOPIFY_ADMIN_ORIGIN must be an absolute URL like http://127.0.0.1:8100, got {admin_origin!r}"
             )
 
+        files_bucket = get("HEMLINE_FILES_BUCKET", required_in_prod=True)
+        mail_sender = (
+            get(
+                "HEMLINE_MAIL_SENDER",
+                "Hemline Returns <returns@hemline.local>",
+                required_in_prod=True,
+            )
+            or ""
+        )
+        if mail_sender and "@" not in mail_sender:
+            problems.append(
+                f"HEMLINE_MAIL_SENDER must be an email address (optionally 'Name <address>'), got {mail_sender!r}"
+            )
+
         log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -184,6 +201,9 @@ class Settings:
             kms_key_id=kms_key_id,
             token_key=token_key,
             shopify_admin_origin=admin_origin.rstrip("/") if admin_origin else None,
+            files_bucket=files_bucket,
+            mail_sender=mail_sender,
+            local_data_dir=get("HEMLINE_LOCAL_DATA", ".local") or ".local",
             webhook_dedupe_ttl_days=ttl_days,
             log_level=log_level,
         )

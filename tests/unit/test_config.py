@@ -45,6 +45,8 @@ def test_prod_names_every_missing_variable():
         "HEMLINE_APP_URL",
         "HEMLINE_SECRET_KEY",
         "HEMLINE_KMS_KEY_ID",
+        "HEMLINE_FILES_BUCKET",
+        "HEMLINE_MAIL_SENDER",
     ):
         assert name in text
 
@@ -75,6 +77,10 @@ def test_prod_requires_https_app_url():
         "HEMLINE_APP_URL": "http://hemline.example.com",
         "HEMLINE_SECRET_KEY": "x" * 40,
         "HEMLINE_KMS_KEY_ID": "alias/hemline-prod-tokens",
+    "HEMLINE_FILES_BUCKET": "hemline-prod-files-123456789012",
+    "HEMLINE_MAIL_SENDER": "Returns <returns@petiteplume.example>",
+        "HEMLINE_FILES_BUCKET": "hemline-prod-files-123456789012",
+        "HEMLINE_MAIL_SENDER": "Returns <returns@petiteplume.example>",
     }
     with pytest.raises(ConfigError, match="https"):
         Settings.from_env(env)

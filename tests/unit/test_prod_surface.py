@@ -11,6 +11,8 @@ PROD = {
     "HEMLINE_APP_URL": "https://hemline.example.com",
     "HEMLINE_SECRET_KEY": "s" * 40,
     "HEMLINE_KMS_KEY_ID": "alias/hemline-prod-tokens",
+    "HEMLINE_FILES_BUCKET": "hemline-prod-files-123456789012",
+    "HEMLINE_MAIL_SENDER": "Returns <returns@petiteplume.example>",
     "AWS_REGION": "us-east-1",
 }
 
