@@ -77,8 +77,6 @@ def test_prod_requires_https_app_url():
         "HEMLINE_APP_URL": "http://hemline.example.com",
         "HEMLINE_SECRET_KEY": "x" * 40,
         "HEMLINE_KMS_KEY_ID": "alias/hemline-prod-tokens",
-    "HEMLINE_FILES_BUCKET": "hemline-prod-files-123456789012",
-    "HEMLINE_MAIL_SENDER": "Returns <returns@petiteplume.example>",
         "HEMLINE_FILES_BUCKET": "hemline-prod-files-123456789012",
         "HEMLINE_MAIL_SENDER": "Returns <returns@petiteplume.example>",
     }
