@@ -1,0 +1,1 @@
+"""Return label providers: the built-in PDF, EasyPost and Shippo, behind one port."""
