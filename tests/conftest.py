@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +32,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, TIERS[parts[0]]))
 
 
+LOCAL_DATA = tempfile.mkdtemp(prefix="hemline-test-")
+
+
 def make_settings(**overrides: str) -> Settings:
     env = {
+        "HEMLINE_LOCAL_DATA": LOCAL_DATA,
         "HEMLINE_ENV": "test",
         "SHOPIFY_API_KEY": "test-api-key",
         "SHOPIFY_API_SECRET": TEST_SECRET,

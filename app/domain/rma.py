@@ -86,6 +86,7 @@ class RmaLine:
     received_quantity: int | None = None
     received_condition: str | None = None
     restock: bool = False
+    note: str | None = None  # the customer's words, e.g. the size wanted in an exchange
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,10 @@ class Shop:
     timezone: str = "America/New_York"
     currency: str = "USD"
     policy_preset: str = "petite-plume"
+    # Where returns go (name, line1, line2, city, province, zip, country_code, phone).
+    return_address: Mapping[str, str] | None = None
+    label_provider: str = "builtin"
+    sender_email: str | None = None
 
     @property
     def is_installed(self) -> bool:

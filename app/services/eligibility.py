@@ -128,8 +128,13 @@ def order_eligibility(
                 LineEligibility(li, 0, taken, False, None, ("Already returned or refunded",))
             )
             continue
-        probe = RequestedLine(li.id, 1, PREVIEW_REASON, "refund", "unworn_tags_attached")
-        item = decide(shop, view, [probe], now).items[0]
+        # Policies differ on the condition they accept (unworn with tags, or unopened):
+        # a line is returnable if it is under either.
+        for condition in ("unworn_tags_attached", "unopened"):
+            probe = RequestedLine(li.id, 1, PREVIEW_REASON, "refund", condition)
+            item = decide(shop, view, [probe], now).items[0]
+            if item.eligible:
+                break
         out.append(
             LineEligibility(
                 line=li,

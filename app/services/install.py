@@ -8,7 +8,7 @@ half-way never leaves a shop that looks installed but receives nothing.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -119,17 +119,17 @@ def finish_setup(
     """Read the shop's profile and subscribe to webhooks, then mark it installed."""
     profile = setup.shop_profile(shop)
     created = setup.ensure_webhook_subscriptions(shop, f"{app_url}/webhooks", API_SUBSCRIBED_TOPICS)
-    existing = store.get_shop(shop)
+    existing = store.get_shop(shop) or Shop(domain=shop, status="installing")
+    # A re-install refreshes what Shopify says and keeps the merchant's own settings.
     store.put_shop(
-        Shop(
-            domain=shop,
+        replace(
+            existing,
             status="installed",
             installed_at=clock.now(),
             name=profile.name,
             country=profile.country,
             timezone=profile.timezone,
             currency=profile.currency,
-            policy_preset=existing.policy_preset if existing else "petite-plume",
         )
     )
     logger.info("shop installed", extra={"shop": shop, "subscriptions_created": len(created)})

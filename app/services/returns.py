@@ -18,6 +18,9 @@ from decimal import Decimal
 
 from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
+from app.adapters.files import FileStore
+from app.adapters.labels.ports import LabelProvider
+from app.adapters.mail import Mailer
 from app.clock import Clock
 from app.domain import rma as rmas
 from app.domain.money import to_cents
@@ -64,6 +67,10 @@ class ReturnsContext:
     # The label step (buy, store, attach) and the customer emails plug in here.
     after_approval: Hook | None = None
     notify: Notify | None = None
+    files: FileStore | None = None
+    mailer: Mailer | None = None
+    label_provider_for: Callable[[Shop], LabelProvider] | None = None
+    status_link: Callable[[str, str], str] | None = None
 
 
 def _shopify(exc: ShopifyError) -> UpstreamError:
@@ -124,6 +131,7 @@ def request_return(
             sku=by_id[req.line_item_id].sku,
             variant_id=by_id[req.line_item_id].variant_id,
             exchange_variant_id=req.exchange_variant_id,
+            note=req.note,
         )
         for req, item in zip(lines, decision.items, strict=True)
     )
@@ -169,9 +177,26 @@ def request_return(
         "return requested", extra={"shop": shop.domain, "rma": rma.number, "state": rma.state}
     )
     rma = _open_shopify_return(ctx, shop, rma)
-    _notify(ctx, shop, rma, "return_requested" if rma.state == "requested" else "return_approved")
-    if rma.state == "approved" and ctx.after_approval is not None:
-        rma = ctx.after_approval(ctx, shop, rma)
+    if rma.state == "requested":
+        _notify(ctx, shop, rma, "return_requested")
+    else:
+        rma = _after_approval(ctx, shop, rma)
+    return rma
+
+
+def _after_approval(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
+    """Issue the prepaid label (its email carries the label), or email the shipping instructions."""
+    if rma.prepaid_label and ctx.after_approval is not None:
+        try:
+            return ctx.after_approval(ctx, shop, rma)
+        except (UpstreamError, InvalidInput) as exc:
+            # The approval stands; the label is issued again on the next attempt.
+            logger.warning(
+                "label not issued yet",
+                extra={"shop": shop.domain, "rma": rma.number, "error": str(exc)},
+            )
+            return ctx.store.get_rma(shop.domain, rma.number) or rma
+    _notify(ctx, shop, rma, "return_approved")
     return rma
 
 
@@ -260,10 +285,7 @@ def approve_return(
             f"{number}:shopify-approve",
             lambda: ctx.admin_for(shop.domain).approve_return_request(rma.shopify_return_id),
         )  # type: ignore[arg-type]
-    _notify(ctx, shop, rma, "return_approved")
-    if ctx.after_approval is not None:
-        rma = ctx.after_approval(ctx, shop, rma)
-    return rma
+    return _after_approval(ctx, shop, rma)
 
 
 def decline_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, reason: str) -> Rma:

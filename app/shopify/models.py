@@ -7,7 +7,7 @@ in graphql/; nothing here knows about HTTP or retries.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -322,6 +322,8 @@ class Order:
     transactions: tuple[TransactionInfo, ...]
     refunds: tuple[RefundSummary, ...]
     returns: tuple[ReturnRef, ...]
+    # The customer's shipping address (personal data: read for a label, never stored).
+    shipping_address: Mapping[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def from_graphql(cls, node: Node) -> Order:
@@ -347,6 +349,7 @@ class Order:
             shipping_country=address.get("countryCodeV2"),
             shipping_province=address.get("provinceCode"),
             shipping_zip=address.get("zip"),
+            shipping_address=dict(address),
             subtotal=_money(Money.from_bag(node["subtotalPriceSet"])),
             total=_money(Money.from_bag(node["totalPriceSet"])),
             total_refunded=_money(Money.from_bag(node["totalRefundedSet"])),

@@ -52,6 +52,7 @@ def main() -> int:
         env.setdefault("HEMLINE_ENV", "local")
         env.setdefault("HEMLINE_APP_URL", base)
         env["DYNAMODB_ENDPOINT_URL"] = ddb.endpoint
+        env["HEMLINE_LOCAL_DATA"] = str(data_dir)
 
         from app.config import Settings
         from app.errors import ConfigError

@@ -60,6 +60,9 @@ def shop_to_item(shop: Shop) -> dict[str, Any]:
             "timezone": shop.timezone,
             "currency": shop.currency,
             "policy_preset": shop.policy_preset,
+            "return_address": dict(shop.return_address) if shop.return_address else None,
+            "label_provider": shop.label_provider,
+            "sender_email": shop.sender_email,
         }
     )
 
@@ -75,6 +78,9 @@ def shop_from_item(item: dict[str, Any]) -> Shop:
         timezone=item.get("timezone", "America/New_York"),
         currency=item.get("currency", "USD"),
         policy_preset=item.get("policy_preset", "petite-plume"),
+        return_address=item.get("return_address"),
+        label_provider=item.get("label_provider", "builtin"),
+        sender_email=item.get("sender_email"),
     )
 
 
@@ -285,6 +291,7 @@ def _rma_line_to_map(ln: RmaLine) -> dict[str, Any]:
             "received_quantity": ln.received_quantity,
             "received_condition": ln.received_condition,
             "restock": ln.restock,
+            "note": ln.note,
         }
     )
 
@@ -312,6 +319,7 @@ def _rma_line_from_map(m: dict[str, Any]) -> RmaLine:
         received_quantity=opt_int("received_quantity"),
         received_condition=m.get("received_condition"),
         restock=bool(m.get("restock", False)),
+        note=m.get("note"),
     )
 
 

@@ -1,13 +1,14 @@
 """Return use cases against the simulator and DynamoDB Local: RMA, Shopify return, refund, credit."""
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from app.errors import InvalidInput, InvalidTransition, UpstreamError
-from app.services import returns
+from app.services import return_effects, returns
 from app.services.eligibility import RequestedLine, order_eligibility
 
 
@@ -240,3 +241,40 @@ def test_refund_made_in_shopify_settles_the_return_instead_of_doubling_it(stack,
     with pytest.raises(InvalidTransition):
         returns.refund_return(ctx, shop, rma.number, actor="staff:1")
     assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
+
+
+def test_prepaid_label_is_issued_attached_to_shopify_and_emailed_once(stack, installed):
+    store = stack.container.store
+    shop = store.get_shop(installed)
+    store.put_shop(
+        replace(
+            shop,
+            return_address={
+                "name": "Petite Plume Returns",
+                "line1": "200 Kent Ave",
+                "city": "Brooklyn",
+                "province": "NY",
+                "zip": "11249",
+                "country_code": "US",
+            },
+        )
+    )
+    view = _delivered_order(stack, installed, [2])  # 96.00: free prepaid return
+    rma = _request(stack, installed, view, qty=2)
+    assert rma.state == "label_issued"
+    assert rma.label["tracking_number"] and rma.label["file_key"].endswith(".pdf")
+    pdf = stack.container.files.get(rma.label["file_key"])
+    assert pdf.startswith(b"%PDF") and rma.number.encode() in pdf
+    sim_return = stack.sim("GET", f"/shops/{installed}/returns")[0]
+    deliveries = [
+        d for rfo in sim_return["reverse_fulfillment_orders"] for d in rfo["reverse_deliveries"]
+    ]
+    assert len(deliveries) == 1 and deliveries[0]["tracking_number"] == rma.label["tracking_number"]
+    mails = [m for m in stack.container.outbox.list() if rma.number in m.subject]
+    assert len(mails) == 1 and mails[0].to == "ada@example.com"
+    # The same step again (a retry) buys nothing new and sends nothing new.
+    again = return_effects.issue_label(
+        stack.container.returns_context(), store.get_shop(installed), replace(rma, state="approved")
+    )
+    assert again.label["tracking_number"] == rma.label["tracking_number"]
+    assert len([m for m in stack.container.outbox.list() if rma.number in m.subject]) == 1
