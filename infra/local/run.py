@@ -23,6 +23,34 @@ from infra.local.tables import ensure_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SHOP = "hemline-demo.myshopify.com"
+# Where each demo shop's returns go (merchants set theirs in the admin's settings).
+DEMO_RETURN_ADDRESSES = {
+    "hemline-demo.myshopify.com": {
+        "name": "Petite Plume Returns",
+        "line1": "200 Kent Ave",
+        "line2": "Unit 4",
+        "city": "Brooklyn",
+        "province": "NY",
+        "zip": "11249",
+        "country_code": "US",
+    },
+    "lavish-ivy-demo.myshopify.com": {
+        "name": "Lavish Ivy Returns",
+        "line1": "1550 W Carroll Ave",
+        "city": "Chicago",
+        "province": "IL",
+        "zip": "60607",
+        "country_code": "US",
+    },
+    "cn-consumer-demo.myshopify.com": {
+        "name": "青禾服饰 售后部",
+        "line1": "徐汇区漕溪北路 88 号",
+        "city": "上海",
+        "province": "SH",
+        "zip": "200030",
+        "country_code": "CN",
+    },
+}
 
 
 def install_shop(app_url: str, shop: str) -> str:
@@ -94,7 +122,9 @@ def main() -> int:
         for domain, preset in DEMO_SHOPS.items():
             landing = install_shop(base, domain)
             shop = container.store.get_shop(domain)
-            container.store.put_shop(replace(shop, policy_preset=preset))
+            container.store.put_shop(
+                replace(shop, policy_preset=preset, return_address=DEMO_RETURN_ADDRESSES[domain])
+            )
             imported = sync.catch_up_orders(
                 domain,
                 store=container.store,
@@ -115,7 +145,7 @@ def main() -> int:
         )
         for domain, preset, seen, _ in demo:
             print(
-                f"  demo shop      {domain} ({preset}), installed through OAuth; {seen} orders imported",
+                f"  demo shop      {domain} ({preset}), installed through OAuth; {seen} orders new or changed since the last run",
                 flush=True,
             )
         print(f"  returns portal {base}/portal/{DEMO_SHOP}", flush=True)
