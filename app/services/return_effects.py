@@ -105,6 +105,7 @@ def issue_label(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
         "tracking_url": stored.tracking_url or "",
         "file_key": stored.file_key,
         "cost": format(stored.cost, "f"),
+        "qr_code_url": stored.qr_code_url or "",
     }
     current = ctx.store.get_rma(shop.domain, rma.number) or rma
     if current.state != "approved":
@@ -162,6 +163,7 @@ def notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str) -> None:
             else None,
             carrier=rma.label.get("carrier"),
             tracking_number=rma.label.get("tracking_number"),
+            qr_code_url=rma.label.get("qr_code_url") or None,
         )
     if template == "return_approved" and not rma.prepaid_label and shop.return_address:
         context["return_address"] = [v for v in shop.return_address.values() if v]

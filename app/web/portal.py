@@ -31,6 +31,9 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from reportlab.graphics import renderSVG
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -986,9 +989,14 @@ def _label_links(rma: Rma) -> dict[str, str | None]:
             return str(files.url(label[key], 3600))
         return None
 
+    qr = url("qr_code_url", "qr_file_key") or label.get("qr_url")
+    if qr is None and label.get("tracking_number"):
+        # No provider QR image: draw one of the RMA number, as on the PDF label.
+        args = {"t": request.args["t"]} if request.args.get("t") else {}
+        qr = url_for(".status_qr", shop=rma.shop, number=rma.number, **args)
     return {
         "download": url("url", "file_key") or label.get("label_url"),
-        "qr": url("qr_code_url", "qr_file_key") or label.get("qr_url"),
+        "qr": qr,
         "tracking_number": label.get("tracking_number"),
         "tracking_url": label.get("tracking_url"),
         "carrier": label.get("carrier"),
@@ -1005,28 +1013,59 @@ def _address_lines(shop: Shop) -> list[str]:
     return [str(p) for p in (*lines, address.get("country_code")) if p]
 
 
-@bp.get("/<shop>/returns/<number>")
-def status(shop: str, number: str) -> Any:
-    """One return: open with the session of its order, or with the signed link from its emails."""
+def _visible_rma(shop: str, number: str) -> tuple[Shop | None, Rma | None, Any, Any]:
+    """The RMA if this visitor may see it (its order's session, or a signed status link).
+
+    Returns (shop, rma, session, None), or a refusal response in the last place.
+    """
     found = _installed_shop(shop)
     if found is None or not RMA_NUMBER_RE.match(number):
-        return _error_page(404, "not_found", shop=found)
+        return None, None, None, _error_page(404, "not_found", shop=found)
     c = _container()
     token = request.args.get("t")
     session = _read_session()
     if token:
         if not _status_token_ok(token, found.domain, number):
-            return _error_page(404, "not_found", shop=found)
+            return None, None, None, _error_page(404, "not_found", shop=found)
         rma = c.store.get_rma(found.domain, number)
     else:
         if session is None or session.shop != found.domain or session.order_id is None:
-            return redirect(url_for(".lookup", shop=found.domain))
+            return None, None, None, redirect(url_for(".lookup", shop=found.domain))
         rma = c.store.get_rma(found.domain, number)
         # Another order's return looks exactly like a return that does not exist.
         if rma is not None and rma.order_id != session.order_id:
             rma = None
     if rma is None:
+        return None, None, None, _error_page(404, "not_found", shop=found)
+    return found, rma, session, None
+
+
+@bp.get("/<shop>/returns/<number>/qr.svg")
+def status_qr(shop: str, number: str) -> Any:
+    """The label's QR code as an image: carriers scan it at drop-off instead of a printed label."""
+    found, rma, _, refusal = _visible_rma(shop, number)
+    if refusal is not None:
+        return refusal
+    assert rma is not None
+    if not rma.label or not rma.label.get("tracking_number"):
         return _error_page(404, "not_found", shop=found)
+    widget = QrCodeWidget(rma.number, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(200, 200, transform=[200 / (x1 - x0), 0, 0, 200 / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing)
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/<shop>/returns/<number>")
+def status(shop: str, number: str) -> Any:
+    """One return: open with the session of its order, or with the signed link from its emails."""
+    found, rma, session, refusal = _visible_rma(shop, number)
+    if refusal is not None:
+        return refusal
+    assert found is not None and rma is not None
     zone = ZoneInfo(found.timezone)
     policy = policy_for(found)
     return _page(

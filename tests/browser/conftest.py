@@ -6,6 +6,7 @@ installs it). Each test gets a fresh profile folder and a phone-sized window.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,12 +65,21 @@ def playwright() -> Iterator[Any]:
 
 @pytest.fixture
 def open_page(playwright: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """A phone-sized page in a browser with a profile of its own; `locale` sets Accept-Language."""
+    """A phone-sized page in a browser with a profile of its own; `locale` sets Accept-Language.
+
+    Like Chrome on a phone, the browser downloads a PDF it is sent to instead of
+    showing it in the desktop PDF viewer, so a test can take the download.
+    """
     contexts = []
 
     def _open(locale: str = "en-US") -> Any:
+        profile = tmp_path / f"profile-{len(contexts)}"
+        (profile / "Default").mkdir(parents=True)
+        (profile / "Default" / "Preferences").write_text(
+            json.dumps({"plugins": {"always_open_pdf_externally": True}}), encoding="utf-8"
+        )
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / f"profile-{len(contexts)}"),
+            str(profile),
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
@@ -77,6 +87,7 @@ def open_page(playwright: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
             locale=locale,
             is_mobile=True,
             has_touch=True,
+            accept_downloads=True,
         )
         contexts.append(context)
         return context.pages[0] if context.pages else context.new_page()
