@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 LOCAL_DATA = tempfile.mkdtemp(prefix="hemline-test-")
+atexit.register(shutil.rmtree, LOCAL_DATA, True)  # files and outbox written by the app under test
 
 
 def make_settings(**overrides: str) -> Settings:
