@@ -1,4 +1,4 @@
-"""Return use cases: request, approve, decline, cancel, receive, refund, credit.
+"""Return use cases: request, approve, decline, cancel, receive, refund, credit, exchange.
 
 Each use case loads the RMA, applies one transition of the pure state machine,
 saves it on its version (a lost race is a Conflict for the caller to re-read),
@@ -8,13 +8,16 @@ Shopify return, refunds twice or credits twice; when an earlier attempt's
 outcome is unknown, the step reads Shopify back before trying again.
 Money never moves outside Shopify: refunds go through returnProcess to the
 original payment method, store credit through storeCreditAccountCredit.
+Exchanges and replacements use Shopify's own exchange items: the return is
+created with them, and processing it adds them to the order for the merchant
+to fulfil; the returned items' value pays for them, so nothing is charged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
@@ -24,22 +27,25 @@ from app.adapters.mail import Mailer
 from app.clock import Clock
 from app.domain import rma as rmas
 from app.domain.money import to_cents
-from app.domain.orders import OrderView, Refund
+from app.domain.orders import Fulfillment, OrderView, Refund
 from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
-from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
+from app.errors import Conflict, InvalidInput, InvalidTransition, NotFound, UpstreamError
 from app.observability import logger
 from app.services.eligibility import RequestedLine, decide
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError
 from app.shopify.models import (
     Disposition,
+    ExchangeLineRequest,
     Money,
     ProcessLineRequest,
     RefundTransactionRequest,
     ReturnInfo,
     ReturnLineRequest,
 )
+from app.shopify.models import Order as ShopifyOrder
+from app.shopify.models import OrderLine as ShopifyOrderLine
 
 # Hemline's reason codes -> handles of Shopify's return reason library.
 REASON_HANDLES = {
@@ -51,6 +57,9 @@ REASON_HANDLES = {
     "wrong_item": "received-wrong-item",
     "not_as_described": "not-as-described",
 }
+
+# Resolutions that send the customer new items through Shopify's exchange line items.
+EXCHANGE_RESOLUTIONS = frozenset({"exchange", "replacement"})
 
 Hook = Callable[["ReturnsContext", Shop, Rma], Rma]
 Notify = Callable[["ReturnsContext", Shop, Rma, str], None]
@@ -113,6 +122,7 @@ def request_return(
     for i, item in enumerate(decision.items):
         if not item.eligible:
             raise InvalidInput("; ".join(item.reasons), f"items[{i}]")
+    ensure_exchange_variants_chosen(lines)  # before the RMA is stored and holds quantities
     by_id = {li.id: li for li in view.order.line_items}
     rma_lines = tuple(
         RmaLine(
@@ -201,7 +211,13 @@ def _after_approval(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
 
 
 def _open_shopify_return(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
-    """Create the Shopify return for the RMA once: requested (to review) or open (approved)."""
+    """Create the Shopify return for the RMA once: requested (to review) or open (approved).
+
+    A request with exchange items waits for approval: Shopify's return request
+    cannot carry them (2026-04), so that return is created open, with them.
+    """
+    if rma.state == "requested" and has_exchange_items(rma):
+        return rma
     key = f"{rma.number}:shopify-return"
     claim = ctx.ledger.claim(shop.domain, key, at=ctx.clock.now())
     admin = ctx.admin_for(shop.domain)
@@ -256,9 +272,12 @@ def _create_shopify_return(admin: AdminClient, rma: Rma) -> ReturnInfo:
             raise InvalidInput(
                 f"{line.title} has not been shipped yet, so it cannot be returned", "items"
             )
+    exchange = _exchange_requests(rma, order)
     try:
-        if rma.state == "approved":
-            return admin.create_return(order.id, requests)
+        if rma.state != "requested":
+            return admin.create_return(order.id, requests, exchange_lines=exchange)
+        if exchange:
+            raise InvalidTransition("a return with exchange items reaches Shopify once approved")
         return admin.request_return(order.id, requests)
     except ShopifyOutcomeUnknownError as exc:
         raise UpstreamError(
@@ -266,6 +285,69 @@ def _create_shopify_return(admin: AdminClient, rma: Rma) -> ReturnInfo:
         ) from exc
     except ShopifyError as exc:
         raise _shopify(exc) from exc
+
+
+def has_exchange_items(rma: Rma) -> bool:
+    """Whether the RMA sends the customer new items (an exchange or a replacement)."""
+    return any(ln.resolution in EXCHANGE_RESOLUTIONS for ln in rma.lines)
+
+
+def ensure_exchange_variants_chosen(lines: Sequence[RequestedLine] | Sequence[RmaLine]) -> None:
+    """Raises InvalidInput naming the first exchange whose new size or colour is not chosen."""
+    for i, line in enumerate(lines):
+        if line.resolution == "exchange" and line.exchange_variant_id is None:
+            raise InvalidInput(
+                "choose the size or colour you want instead", f"items[{i}].exchange_variant_id"
+            )
+
+
+def _new_variant_gid(line: RmaLine, index: int) -> str:
+    """The variant an exchange (the one chosen) or a replacement (the same one) sends out."""
+    variant = line.exchange_variant_id if line.resolution == "exchange" else line.variant_id
+    if variant is None:
+        raise InvalidInput(
+            f"{line.title} is no longer sold, so it cannot be replaced", f"items[{index}]"
+        )
+    return f"gid://shopify/ProductVariant/{variant}"
+
+
+def _exchange_requests(rma: Rma, order: ShopifyOrder) -> list[ExchangeLineRequest]:
+    """Shopify exchange items for the RMA's exchange and replacement lines, at no extra charge."""
+    ensure_exchange_variants_chosen(rma.lines)
+    bought = {ln.id.rsplit("/", 1)[1]: ln for ln in order.lines}
+    out = []
+    for i, line in enumerate(rma.lines):
+        if line.resolution not in EXCHANGE_RESOLUTIONS:
+            continue
+        discount = _carried_discount(bought.get(str(line.line_item_id)))
+        out.append(
+            ExchangeLineRequest(
+                variant_id=_new_variant_gid(line, i),
+                quantity=line.quantity,
+                discount_percent=discount,
+                discount_description=f"Hemline {rma.number}: priced as the returned item"
+                if discount
+                else None,
+            )
+        )
+    return out
+
+
+def _carried_discount(bought: ShopifyOrderLine | None) -> Decimal | None:
+    """The percentage off the customer had on the returned item, carried to the new one.
+
+    Shopify pays for exchange items with the returned items' value; a new item
+    at full price would leave a balance to pay whenever the original was
+    discounted. Variants of one product share a price, so the same percentage
+    makes the new item cost what the returned one did. Rounded up, never down,
+    so that the customer is never left owing a cent.
+    """
+    if bought is None:
+        return None
+    full, paid = bought.unit_price.amount, bought.discounted_unit_price.amount
+    if full <= 0 or paid >= full:
+        return None
+    return ((full - paid) * 100 / full).quantize(Decimal("0.0001"), rounding=ROUND_UP)
 
 
 # -- review --------------------------------------------------------------------------------
@@ -285,6 +367,8 @@ def approve_return(
             f"{number}:shopify-approve",
             lambda: ctx.admin_for(shop.domain).approve_return_request(rma.shopify_return_id),
         )  # type: ignore[arg-type]
+    elif has_exchange_items(rma):
+        rma = _open_shopify_return(ctx, shop, rma)  # deferred at request: see there
     return _after_approval(ctx, shop, rma)
 
 
@@ -492,6 +576,160 @@ def _once(
             ctx.ledger.release(shop.domain, key)
         raise _shopify(exc) from exc
     ctx.ledger.complete(shop.domain, key, {"ok": True})
+
+
+# -- exchange and replacement -----------------------------------------------------------------
+
+
+def exchange_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str) -> Rma:
+    """Settle a received exchange: process the returned items, send the chosen variants (once).
+
+    No money moves. Raises InvalidInput when the return is not an exchange or nothing came back.
+    """
+    return _exchange(ctx, shop, number, actor=actor, action="exchange")
+
+
+def replace_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str) -> Rma:
+    """Settle a received replacement: process the returned items, send the same ones (once)."""
+    return _exchange(ctx, shop, number, actor=actor, action="replace")
+
+
+def _exchange(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action: str) -> Rma:
+    rma = _load(ctx, shop.domain, number)
+    if rma.state == "received":
+        rma = ctx.store.update_rma(
+            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma.version
+        )
+    rmas.ensure_can(rma, action)
+    _ensure_settled_by(rma, action)
+    if not rma.shopify_return_id:
+        # Its creation failed earlier (e.g. out of stock at approval): try again now.
+        rma = _open_shopify_return(ctx, shop, rma)
+    admin = ctx.admin_for(shop.domain)
+    ret = _read_return(admin, rma)
+    lines = _process_lines(rma, ret)
+    sends = _exchange_process_lines(rma, ret)
+    if not lines and not sends:
+        raise InvalidInput("nothing came back, so there is nothing to exchange", "received")
+    _once(
+        ctx,
+        shop,
+        f"{number}:process",
+        lambda: admin.process_return(
+            ret.id, lines, exchange_lines=sends, note=f"Hemline {rma.number}: {action}, no refund"
+        ),
+        verify=lambda: _processed(admin, rma),
+    )
+    done = rmas.apply(rma, action, actor=actor, at=ctx.clock.now(), note=_exchange_note(rma))
+    try:
+        rma = ctx.store.update_rma(shop.domain, done, rma.version)
+    except Conflict:
+        # Another worker settled it first; Shopify processed the return once.
+        return _load(ctx, shop.domain, number)
+    logger.info(
+        "exchange processed", extra={"shop": shop.domain, "rma": rma.number, "state": rma.state}
+    )
+    return rma
+
+
+def _ensure_settled_by(rma: Rma, action: str) -> None:
+    """An exchange settles exchange lines; money back and new items are not mixed in one step."""
+    resolutions = {ln.resolution for ln in rma.lines}
+    if resolutions - EXCHANGE_RESOLUTIONS:
+        raise InvalidInput(
+            "this return also has items to refund or credit; settle it with a refund or credit",
+            "resolution",
+        )
+    if action == "exchange" and "exchange" not in resolutions:
+        raise InvalidInput(
+            "this return replaces items with the same ones: replace it", "resolution"
+        )
+    if action == "replace" and "exchange" in resolutions:
+        raise InvalidInput(
+            "this return swaps items for other sizes or colours: exchange it", "resolution"
+        )
+
+
+def _read_return(admin: AdminClient, rma: Rma) -> ReturnInfo:
+    try:
+        ret = admin.get_return(rma.shopify_return_id)  # type: ignore[arg-type]
+    except ShopifyError as exc:
+        raise _shopify(exc) from exc
+    if ret is None:
+        raise UpstreamError(f"Shopify lost return {rma.shopify_return_id}", retryable=False)
+    return ret
+
+
+def _exchange_process_lines(rma: Rma, ret: ReturnInfo) -> list[tuple[str, int]]:
+    """(exchange line item id, quantity) to confirm: one new item per item that came back."""
+    left = {e.id: e.unprocessed_quantity for e in ret.exchange_lines}
+    sends: dict[str, int] = {}
+    for i, line in enumerate(rma.lines):
+        if line.resolution not in EXCHANGE_RESOLUTIONS:
+            continue
+        variant = _new_variant_gid(line, i)
+        matching = [e for e in ret.exchange_lines if e.variant_id == variant]
+        if not matching:
+            raise InvalidInput(
+                f"Shopify return {ret.name} has no exchange item for {line.title}; "
+                "add it to the exchange in Shopify",
+                f"items[{i}]",
+            )
+        wanted = line.quantity if line.received_quantity is None else line.received_quantity
+        for e in matching:
+            take = min(wanted, left[e.id])
+            if take:
+                left[e.id] -= take
+                sends[e.id] = sends.get(e.id, 0) + take
+                wanted -= take
+    return list(sends.items())
+
+
+def _processed(admin: AdminClient, rma: Rma) -> bool:
+    ret = admin.get_return(rma.shopify_return_id)  # type: ignore[arg-type]
+    return bool(ret) and (
+        any(ln.processed_quantity for ln in ret.lines)  # type: ignore[union-attr]
+        or any(e.processed_quantity for e in ret.exchange_lines)  # type: ignore[union-attr]
+    )
+
+
+def _exchange_note(rma: Rma) -> str:
+    fee = sum((ln.exchange_fee for ln in rma.lines), Decimal("0.00"))
+    if fee > 0:
+        # Exchange items take a discount, never a fee: the policy's fee is recorded, not collected.
+        return f"no refund; expedited exchange fee {fee:.2f} {rma.currency} not charged here"
+    return "no refund"
+
+
+def exchange_shipped(ctx: ReturnsContext, shop: str, fulfillment: Fulfillment) -> list[str]:
+    """fulfillments/create: email each customer whose exchange items this shipment carries, once.
+
+    The RMA's Shopify return says which order lines are its new items. Returns
+    the RMA numbers concerned; raises UpstreamError when Shopify cannot be read.
+    """
+    shipped = {ln.line_item_id for ln in fulfillment.lines}
+    candidates = [
+        r
+        for r in ctx.store.rmas_for_order(shop, fulfillment.order_id)
+        if r.shopify_return_id
+        and r.state not in rmas.FINAL_STATES - {"closed"}
+        and has_exchange_items(r)
+    ]
+    found = ctx.store.get_shop(shop) if shipped and candidates else None
+    if found is None:
+        return []
+    admin = ctx.admin_for(shop)
+    concerned = []
+    for rma in candidates:
+        new_lines = {
+            int(gid.rsplit("/", 1)[1])
+            for e in _read_return(admin, rma).exchange_lines
+            for gid in e.line_item_ids
+        }
+        if new_lines & shipped:
+            _notify(ctx, found, rma, "exchange_shipped")
+            concerned.append(rma.number)
+    return concerned
 
 
 def reconcile_external_refund(

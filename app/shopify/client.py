@@ -39,6 +39,7 @@ from app.shopify.errors import (
 )
 from app.shopify.models import (
     DiscountCodeInfo,
+    ExchangeLineRequest,
     GiftCardInfo,
     Money,
     Order,
@@ -299,7 +300,11 @@ class AdminClient:
         *,
         return_shipping_fee: Money | None = None,
     ) -> ReturnInfo:
-        """A customer's return request (REQUESTED); raises ShopifyUserError e.g. above returnable."""
+        """A customer's return request (REQUESTED); raises ShopifyUserError e.g. above returnable.
+
+        ReturnRequestInput has no exchange items in 2026-04: a return with exchange
+        items is created with `create_return` once it is approved.
+        """
         payload: dict[str, Any] = {
             "orderId": order_id,
             "returnLineItems": [
@@ -330,8 +335,14 @@ class AdminClient:
         *,
         return_shipping_fee: Money | None = None,
         requested_at: datetime | None = None,
+        exchange_lines: Sequence[ExchangeLineRequest] = (),
     ) -> ReturnInfo:
-        """A return opened directly (OPEN), e.g. auto-approved by policy."""
+        """A return opened directly (OPEN), e.g. auto-approved by policy.
+
+        `exchange_lines` are the new items of an exchange or replacement; the
+        returned items' value pays for them, and `process_return` adds them to
+        the order.
+        """
         payload: dict[str, Any] = {
             "orderId": order_id,
             "returnLineItems": [
@@ -355,6 +366,8 @@ class AdminClient:
             }
         if requested_at is not None:
             payload["requestedAt"] = _utc(requested_at)
+        if exchange_lines:
+            payload["exchangeLineItems"] = [_exchange_line_input(ln) for ln in exchange_lines]
         return ReturnInfo.from_graphql(
             self.mutate("return_create", {"returnInput": payload})["return"]
         )
@@ -406,9 +419,12 @@ class AdminClient:
         full_shipping_refund: bool = False,
         note: str | None = None,
         notify_customer: bool = False,
+        exchange_lines: Sequence[tuple[str, int]] = (),
     ) -> ReturnInfo:
         """Process received lines (dispositions restock them) and refund them when `refunds` are given.
 
+        `exchange_lines` (exchange line item id, quantity) confirms new items of an
+        exchange: Shopify then adds them to the order in a fulfillment order.
         Not idempotent: on ShopifyOutcomeUnknownError read the return back first.
         """
         if refunds and currency is None:
@@ -435,6 +451,10 @@ class AdminClient:
             ],
             "notifyCustomer": notify_customer,
         }
+        if exchange_lines:
+            payload["exchangeLineItems"] = [
+                {"id": line_id, "quantity": qty} for line_id, qty in exchange_lines
+            ]
         if note:
             payload["note"] = note
         if refund_shipping is not None or full_shipping_refund:
@@ -702,6 +722,19 @@ class AdminClient:
     def delete_webhook_subscription(self, subscription_id: str) -> str:
         payload = self.mutate("webhook_subscription_delete", {"id": subscription_id})
         return payload["deletedWebhookSubscriptionId"]
+
+
+def _exchange_line_input(line: ExchangeLineRequest) -> dict[str, Any]:
+    item: dict[str, Any] = {"variantId": line.variant_id, "quantity": line.quantity}
+    if line.discount_percent:
+        # A percentage is the same whether Shopify applies it per unit or per line.
+        item["appliedDiscount"] = _drop_none(
+            {
+                "description": line.discount_description,
+                "value": {"percentage": float(line.discount_percent)},
+            }
+        )
+    return item
 
 
 def _codes(errors: Any) -> list[str]:

@@ -546,6 +546,30 @@ class RefundRef:
 
 
 @dataclass(frozen=True)
+class ExchangeLineInfo:
+    """A new item of an exchange; `line_item_ids` are its order lines once it is processed."""
+
+    id: str
+    variant_id: str | None
+    quantity: int
+    processed_quantity: int
+    unprocessed_quantity: int
+    line_item_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_graphql(cls, node: Node) -> ExchangeLineInfo:
+        processed = node.get("processedQuantity", 0)
+        return cls(
+            id=node["id"],
+            variant_id=node.get("variantId"),
+            quantity=node["quantity"],
+            processed_quantity=processed,
+            unprocessed_quantity=node.get("unprocessedQuantity", node["quantity"] - processed),
+            line_item_ids=tuple(li["id"] for li in node.get("lineItems") or ()),
+        )
+
+
+@dataclass(frozen=True)
 class ReturnInfo:
     id: str
     name: str
@@ -559,6 +583,7 @@ class ReturnInfo:
     lines: tuple[ReturnLineInfo, ...]
     reverse_fulfillment_orders: tuple[ReverseFulfillmentOrderInfo, ...]
     refunds: tuple[RefundRef, ...]
+    exchange_lines: tuple[ExchangeLineInfo, ...] = ()
 
     @classmethod
     def from_graphql(cls, node: Node) -> ReturnInfo:
@@ -612,6 +637,9 @@ class ReturnInfo:
             refunds=tuple(
                 RefundRef(r["id"], _money(Money.from_bag(r["totalRefundedSet"])))
                 for r in _nodes(node.get("refunds"))
+            ),
+            exchange_lines=tuple(
+                ExchangeLineInfo.from_graphql(n) for n in _nodes(node.get("exchangeLineItems"))
             ),
         )
 
@@ -794,6 +822,20 @@ class ReturnLineRequest:
     reason_definition_id: str | None = None
     note: str | None = None
     restocking_fee_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class ExchangeLineRequest:
+    """A new item for an exchange or replacement: a variant GID and how many.
+
+    `discount_percent` (0-100) lowers its price, e.g. to what the customer paid
+    for the returned item, so that the exchange costs them nothing extra.
+    """
+
+    variant_id: str
+    quantity: int
+    discount_percent: Decimal | None = None
+    discount_description: str | None = None
 
 
 @dataclass(frozen=True)

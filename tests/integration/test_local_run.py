@@ -76,7 +76,8 @@ def test_run_serves_accepts_webhook_and_keeps_data_across_restart(tmp_path):
         assert f"http://127.0.0.1:{port}/admin?shop={SHOP}" in banner
         assert f"http://127.0.0.1:{devstore_port}/" in banner
         assert (
-            "dynamodb-local" in banner and "installed through OAuth; 36 orders new or changed since the last run" in banner
+            "dynamodb-local" in banner
+            and "installed through OAuth; 36 orders new or changed since the last run" in banner
         )
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
         assert health["store"]["ok"] is True

@@ -48,6 +48,7 @@ def order_summary(o: s.Order) -> dict[str, Any]:
         "fulfillment_status": o.display_fulfillment_status,
         "return_status": o.return_status,
         "total_price": str(o.total_price),
+        "total_outstanding": str(o.total_outstanding_set),
         "total_refunded": str(o.total_refunded),
         "tags": list(o.tags),
         "note": o.note,
@@ -68,6 +69,9 @@ def order_summary(o: s.Order) -> dict[str, Any]:
                 "current_quantity": li.current_quantity,
                 "fulfilled_quantity": li.fulfilled_quantity,
                 "variant_gid": li.variant.gid if li.variant else None,
+                "exchange_line_item_gid": li.exchange_line_item.gid
+                if li.exchange_line_item
+                else None,
             }
             for li in o.line_items
         ],
@@ -76,6 +80,7 @@ def order_summary(o: s.Order) -> dict[str, Any]:
                 "gid": fo.gid,
                 "status": fo.status,
                 "holds": [h.reason for h in fo.fulfillment_holds],
+                "line_item_gids": [foli.line_item.gid for foli in fo.line_items],
             }
             for fo in o.fulfillment_orders
         ],
@@ -168,6 +173,20 @@ def return_summary(r: s.Return) -> dict[str, Any]:
             }
             for rfo in r.reverse_fulfillment_orders
         ],
+        "exchange_line_items": [
+            {
+                "gid": eli.gid,
+                "variant_gid": eli.variant.gid,
+                "sku": eli.variant.sku,
+                "quantity": eli.quantity,
+                "processed_quantity": eli.processed_quantity,
+                "unit_price": str(eli.unit_price),
+                "discounted_unit_price": str(eli.discounted_unit_price),
+                "line_item_gids": [li.gid for li in eli.line_items],
+            }
+            for eli in r.exchange_line_items
+        ],
+        "exchange_balance_due": str(r.exchange_balance_due),
     }
 
 

@@ -474,8 +474,18 @@ def return_requested_or_approved(ret: s.Return) -> dict[str, Any]:
             }
             for fee in ret.return_shipping_fees
         ],
-        "exchange_line_items": [],
-        "total_exchange_line_items": 0,
+        "exchange_line_items": [_exchange_line_item(eli) for eli in ret.exchange_line_items],
+        "total_exchange_line_items": len(ret.exchange_line_items),
+    }
+
+
+def _exchange_line_item(eli: s.ExchangeLineItem) -> dict[str, Any]:
+    # Shopify's sample has `line_item: null`: the order line exists only once processed.
+    line = eli.line_items[0] if eli.line_items else None
+    return {
+        "id": eli.id,
+        "admin_graphql_api_id": eli.gid,
+        "line_item": {"id": line.id, "admin_graphql_api_id": line.gid} if line else None,
     }
 
 

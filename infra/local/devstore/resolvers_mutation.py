@@ -19,6 +19,7 @@ from infra.local.devstore import state as s
 from infra.local.devstore.resolvers import UnsupportedFieldError, resolves
 from infra.local.devstore.store import (
     DevStore,
+    ExchangeLine,
     ProcessLine,
     RefundLine,
     RefundMoney,
@@ -180,6 +181,43 @@ def _return_lines(
     return lines
 
 
+def _exchange_lines(
+    shop: s.Shop, raw: list[dict[str, Any]] | None, path: list[Any]
+) -> list[ExchangeLine]:
+    lines = []
+    for i, item in enumerate(raw or []):
+        where = [*path, "exchangeLineItems", i]
+        _only(item, {"variantId", "quantity", "appliedDiscount"}, "ExchangeLineItemInput")
+        if not item.get("variantId"):
+            raise fail([*where, "variantId"], "Variant can't be blank", "BLANK")
+        variant = _find(shop, item["variantId"], (s.Variant,), [*where, "variantId"], "Variant")
+        percentage, description = None, None
+        if item.get("appliedDiscount"):
+            discount = _only(
+                item["appliedDiscount"],
+                {"description", "value"},
+                "ExchangeLineItemAppliedDiscountInput",
+            )
+            # Whether a fixed `amount` is per unit or per line is not documented: not guessed.
+            value = _only(
+                discount["value"], {"percentage"}, "ExchangeLineItemAppliedDiscountValueInput"
+            )
+            if value.get("percentage") is not None:
+                percentage = _decimal(
+                    value["percentage"], [*where, "appliedDiscount", "value", "percentage"]
+                )
+            description = discount.get("description")
+        lines.append(
+            ExchangeLine(
+                variant=variant,
+                quantity=int(item["quantity"]),
+                discount_percentage=percentage,
+                discount_description=description,
+            )
+        )
+    return lines
+
+
 def _order_for(shop: s.Shop, order_id: str, path: list[Any]) -> s.Order:
     return _find(shop, order_id, (s.Order,), path, "Order")
 
@@ -205,11 +243,12 @@ def _return_create(
 ) -> dict[str, Any]:
     _only(
         returnInput,
-        {"orderId", "returnLineItems", "returnShippingFee", "requestedAt"},
+        {"orderId", "returnLineItems", "returnShippingFee", "requestedAt", "exchangeLineItems"},
         "ReturnInput",
     )
     order = _order_for(shop, returnInput["orderId"], ["returnInput", "orderId"])
     lines = _return_lines(shop, returnInput["returnLineItems"], ["returnInput"], "returnReasonNote")
+    exchange = _exchange_lines(shop, returnInput.get("exchangeLineItems"), ["returnInput"])
     fee = _money_input(
         shop,
         (returnInput.get("returnShippingFee") or {}).get("amount"),
@@ -218,7 +257,7 @@ def _return_create(
     requested_at = _datetime(returnInput.get("requestedAt"), ["returnInput", "requestedAt"])
     return {
         "return": store.create_return(
-            shop, order, lines, shipping_fee=fee, requested_at=requested_at
+            shop, order, lines, shipping_fee=fee, requested_at=requested_at, exchange_lines=exchange
         )
     }
 
@@ -260,6 +299,7 @@ def _return_process(
         {
             "returnId",
             "returnLineItems",
+            "exchangeLineItems",
             "refundShipping",
             "note",
             "notifyCustomer",
@@ -268,6 +308,16 @@ def _return_process(
         "ReturnProcessInput",
     )
     ret = _find(shop, input["returnId"], (s.Return,), ["input", "returnId"], "Return")
+    exchange = []
+    for i, item in enumerate(input.get("exchangeLineItems") or []):
+        eli = _find(
+            shop,
+            item["id"],
+            (s.ExchangeLineItem,),
+            ["input", "exchangeLineItems", i, "id"],
+            "Exchange line item",
+        )
+        exchange.append((eli, int(item["quantity"])))
     rfo_lines = {li.gid: li for rfo in ret.reverse_fulfillment_orders for li in rfo.line_items}
     lines = []
     for i, item in enumerate(input.get("returnLineItems") or []):
@@ -335,6 +385,7 @@ def _return_process(
         ),
         full_shipping=bool(shipping.get("fullRefund")),
         note=input.get("note"),
+        exchange=exchange,
     )
     return {"return": ret}
 

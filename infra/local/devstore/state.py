@@ -196,6 +196,8 @@ class LineItem(Entity):
     requires_shipping: bool = True
     taxable: bool = True
     grams: int = 200
+    # Set on a line an exchange added to the order after checkout (returnProcess).
+    exchange_line_item: ExchangeLineItem | None = None
 
     @property
     def product(self) -> Product | None:
@@ -640,6 +642,38 @@ class ReturnShippingFee(Entity):
 
 
 @dataclass(eq=False)
+class ExchangeLineItem(Entity):
+    """A new item of an exchange: priced when the return is created, added to the order
+    (`line_items`) only when returnProcess processes it, as Shopify does since 2025-07."""
+
+    graphql_type = "ExchangeLineItem"
+    id: int
+    variant: Variant
+    quantity: int
+    unit_price: Decimal
+    discount_per_unit: Decimal = Decimal("0.00")
+    discount_description: str | None = None
+    processed_quantity: int = 0
+    line_items: list[LineItem] = field(default_factory=list)
+
+    @property
+    def variant_id(self) -> str:
+        return self.variant.gid
+
+    @property
+    def processable_quantity(self) -> int:
+        return self.quantity - self.processed_quantity
+
+    @property
+    def unprocessed_quantity(self) -> int:
+        return self.quantity - self.processed_quantity
+
+    @property
+    def discounted_unit_price(self) -> Decimal:
+        return max(Decimal("0.00"), self.unit_price - self.discount_per_unit)
+
+
+@dataclass(eq=False)
 class Return(Entity):
     graphql_type = "Return"
     id: int
@@ -654,14 +688,13 @@ class Return(Entity):
     return_shipping_fees: list[ReturnShippingFee] = field(default_factory=list)
     reverse_fulfillment_orders: list[ReverseFulfillmentOrder] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    exchange_line_items: list[ExchangeLineItem] = field(default_factory=list)
+    # What the buyer still owes for exchange items worth more than what came back.
+    exchange_balance_due: Decimal = Decimal("0.00")
 
     @property
     def total_quantity(self) -> int:
         return sum(rli.quantity for rli in self.return_line_items)
-
-    @property
-    def exchange_line_items(self) -> list[Any]:
-        return []
 
 
 @dataclass(eq=False)
@@ -706,16 +739,21 @@ class Order(Entity):
         return self.currency
 
     @property
+    def ordered_line_items(self) -> list[LineItem]:
+        """The lines bought at checkout; exchanges add lines that the returned items paid for."""
+        return [li for li in self.line_items if li.exchange_line_item is None]
+
+    @property
     def subtotal(self) -> Decimal:
-        return sum((li.discounted_total_set for li in self.line_items), Decimal("0.00"))
+        return sum((li.discounted_total_set for li in self.ordered_line_items), Decimal("0.00"))
 
     @property
     def line_items_total(self) -> Decimal:
-        return sum((li.original_total_set for li in self.line_items), Decimal("0.00"))
+        return sum((li.original_total_set for li in self.ordered_line_items), Decimal("0.00"))
 
     @property
     def total_discounts(self) -> Decimal:
-        return sum((li.total_discount_set for li in self.line_items), Decimal("0.00"))
+        return sum((li.total_discount_set for li in self.ordered_line_items), Decimal("0.00"))
 
     @property
     def shipping_total(self) -> Decimal:
@@ -738,8 +776,9 @@ class Order(Entity):
 
     @property
     def current_subtotal(self) -> Decimal:
+        # Exchange additions are left out: the returned items they replace paid for them.
         return sum(
-            (li.discounted_unit_price * li.current_quantity for li in self.line_items),
+            (li.discounted_unit_price * li.current_quantity for li in self.ordered_line_items),
             Decimal("0.00"),
         )
 
@@ -809,7 +848,8 @@ class Order(Entity):
 
     @property
     def total_outstanding_set(self) -> Decimal:
-        return max(Decimal("0.00"), self.total_price - self.total_received)
+        owed_for_exchanges = sum((r.exchange_balance_due for r in self.returns), Decimal("0.00"))
+        return max(Decimal("0.00"), self.total_price - self.total_received) + owed_for_exchanges
 
     @property
     def financial_status(self) -> str:

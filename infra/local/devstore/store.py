@@ -89,6 +89,16 @@ class ReturnLine:
 
 
 @dataclass
+class ExchangeLine:
+    """A new item for an exchange (returnCreate's exchangeLineItems)."""
+
+    variant: s.Variant
+    quantity: int
+    discount_percentage: Decimal | None = None
+    discount_description: str | None = None
+
+
+@dataclass
 class ProcessLine:
     return_line_item: s.ReturnLineItem
     quantity: int
@@ -520,17 +530,15 @@ class DevStore:
                 fulfillment.fulfillment_line_items.append(
                     shop.add(s.FulfillmentLineItem(id=s.next_id(), line_item=li, quantity=qty))
                 )
+                stocked_at = shop.primary_location
                 for fo in order.fulfillment_orders:
                     for foli in fo.line_items:
                         if foli.line_item is li:
                             take = min(qty, foli.remaining_quantity)
                             foli.remaining_quantity -= take
                             qty -= take
-                level = (
-                    li.variant.inventory_item.level_at(shop.primary_location)
-                    if li.variant
-                    else None
-                )
+                            stocked_at = fo.location
+                level = li.variant.inventory_item.level_at(stocked_at) if li.variant else None
                 if level is not None:
                     level.quantities["committed"] = max(
                         0, level.quantities.get("committed", 0) - wanted[li]
@@ -847,16 +855,57 @@ class DevStore:
         *,
         shipping_fee: Decimal | None = None,
         requested_at: datetime | None = None,
+        exchange_lines: Sequence[ExchangeLine] = (),
         path: Sequence[str] = ("returnInput",),
     ) -> s.Return:
         with self.lock:
             self._check_return_lines(order, lines, path)
+            self._check_exchange_lines(exchange_lines, path)
             now = self.clock.now()
             ret = self._new_return(shop, order, lines, "OPEN", shipping_fee, requested_at or now)
             ret.request_approved_at = now
+            for ex in exchange_lines:
+                # Priced now; added to the order only when returnProcess processes it.
+                price = ex.variant.price
+                off = s.money(price * ex.discount_percentage / 100) if ex.discount_percentage else 0
+                ret.exchange_line_items.append(
+                    shop.add(
+                        s.ExchangeLineItem(
+                            id=s.next_id(),
+                            variant=ex.variant,
+                            quantity=ex.quantity,
+                            unit_price=price,
+                            discount_per_unit=s.money(off),
+                            discount_description=ex.discount_description,
+                        )
+                    )
+                )
             self._open_reverse_fulfillment(shop, ret)
             self.emit(shop, "returns/approve", payloads.return_requested_or_approved(ret))
             return ret
+
+    def _check_exchange_lines(self, lines: Sequence[ExchangeLine], path: Sequence[str]) -> None:
+        """Each new item must be wanted at least once and be in stock at one location."""
+        asked: dict[s.Variant, int] = {}
+        for i, ex in enumerate(lines):
+            where = [*path, "exchangeLineItems", i]
+            if ex.quantity < 1:
+                raise fail([*where, "quantity"], "Quantity must be greater than 0", "GREATER_THAN")
+            pct = ex.discount_percentage
+            if pct is not None and not 0 <= pct <= 100:
+                raise fail(
+                    [*where, "appliedDiscount", "value", "percentage"],
+                    "Percentage must be 0 to 100",
+                    "INVALID",
+                )
+            asked[ex.variant] = asked.get(ex.variant, 0) + ex.quantity
+            if _stock_location(ex.variant, asked[ex.variant]) is None:
+                raise fail(
+                    [*where, "variantId"],
+                    f"{ex.variant.display_name} is out of stock: "
+                    f"{asked[ex.variant]} wanted, {ex.variant.available} available",
+                    "INVALID",
+                )
 
     def approve_return(self, shop: s.Shop, ret: s.Return) -> s.Return:
         with self.lock:
@@ -975,15 +1024,31 @@ class DevStore:
         refund_shipping: Decimal | None = None,
         full_shipping: bool = False,
         note: str | None = None,
+        exchange: Sequence[tuple[s.ExchangeLineItem, int]] = (),
     ) -> s.Return:
-        """Process received lines; with refund_money also refunds them (linked to the return)."""
+        """Process received lines; with refund_money also refunds them (linked to the return).
+
+        Processed exchange items join the order as new lines in a new fulfillment
+        order, held (AWAITING_PAYMENT) only when they are worth more than what
+        came back, as Shopify does since 2025-07.
+        """
         with self.lock:
             if ret.status != "OPEN":
                 raise fail(
                     ["input", "returnId"], f"Return is {ret.status}, not OPEN", "INVALID_STATE"
                 )
-            if not lines:
+            if not lines and not exchange:
                 raise fail(["input", "returnLineItems"], "Nothing to process", "BLANK")
+            for i, (eli, qty) in enumerate(exchange):
+                where = ["input", "exchangeLineItems", str(i)]
+                if eli not in ret.exchange_line_items:
+                    raise fail([*where, "id"], "Exchange line item does not exist", "NOT_FOUND")
+                if qty < 1 or qty > eli.processable_quantity:
+                    raise fail(
+                        [*where, "quantity"],
+                        f"Quantity exceeds the {eli.processable_quantity} processable",
+                        "INVALID",
+                    )
             for i, pl in enumerate(lines):
                 where = ["input", "returnLineItems", str(i)]
                 if pl.return_line_item not in ret.return_line_items:
@@ -1041,8 +1106,91 @@ class DevStore:
                 )
                 for pl in lines:
                     pl.return_line_item.refunded_quantity += pl.quantity
+            if exchange:
+                returned = sum(
+                    (
+                        pl.return_line_item.line_item.discounted_unit_price * pl.quantity
+                        for pl in lines
+                    ),
+                    Decimal("0.00"),
+                )
+                refunded = sum((m.amount for m in refund_money or ()), Decimal("0.00"))
+                self._add_exchange_items(shop, ret, exchange, credit=returned - refunded)
             ret.order.updated_at = self.clock.now()
             return ret
+
+    def _add_exchange_items(
+        self,
+        shop: s.Shop,
+        ret: s.Return,
+        exchange: Sequence[tuple[s.ExchangeLineItem, int]],
+        *,
+        credit: Decimal,
+    ) -> None:
+        """Add processed exchange items to the order, one fulfillment order per location."""
+        order, at = ret.order, self.clock.now()
+        by_location: dict[s.Location, list[s.LineItem]] = {}
+        value = Decimal("0.00")
+        for eli, qty in exchange:
+            variant = eli.variant
+            line = shop.add(
+                s.LineItem(
+                    id=s.next_id(),
+                    order=order,
+                    variant=variant,
+                    title=variant.product.title,
+                    variant_title=None if variant.title == "Default Title" else variant.title,
+                    sku=variant.sku,
+                    vendor=variant.product.vendor,
+                    quantity=qty,
+                    unit_price=eli.unit_price,
+                    discount_per_unit=eli.discount_per_unit,
+                    grams=variant.grams,
+                    exchange_line_item=eli,
+                )
+            )
+            order.line_items.append(line)
+            eli.line_items.append(line)
+            eli.processed_quantity += qty
+            value += eli.discounted_unit_price * qty
+            location = _stock_location(variant, qty) or shop.primary_location
+            level = variant.inventory_item.level_at(location)
+            if level is not None:
+                level.quantities["available"] = level.quantities.get("available", 0) - qty
+                level.quantities["committed"] = level.quantities.get("committed", 0) + qty
+            by_location.setdefault(location, []).append(line)
+        owed = s.money(max(Decimal("0.00"), value - credit))
+        ret.exchange_balance_due += owed
+        for location, new_lines in by_location.items():
+            fo = shop.add(
+                s.FulfillmentOrder(
+                    id=s.next_id(),
+                    order=order,
+                    location=location,
+                    status="OPEN",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+            for line in new_lines:
+                fo.line_items.append(
+                    shop.add(
+                        s.FulfillmentOrderLineItem(
+                            id=s.next_id(),
+                            line_item=line,
+                            total_quantity=line.quantity,
+                            remaining_quantity=line.quantity,
+                        )
+                    )
+                )
+            order.fulfillment_orders.append(fo)
+            if owed > 0:
+                # Only an exchange the buyer still owes money for waits for payment.
+                self.hold_fulfillment_order(
+                    shop, fo, reason="AWAITING_PAYMENT", notes=f"{owed} owed", at=at
+                )
+        order.updated_at = at
+        self.emit(shop, "orders/updated", payloads.order(order))
 
     # -- store credit, gift cards, discounts -----------------------------------------------
 
@@ -1368,6 +1516,17 @@ class DevStore:
             shop.webhook_subscriptions.remove(sub)
             del shop.nodes[sub.gid]
             return sub.gid
+
+
+def _stock_location(variant: s.Variant, quantity: int) -> s.Location | None:
+    """A location that can ship `quantity` of the variant (the first one listed wins)."""
+    item = variant.inventory_item
+    if not item.tracked:
+        return item.inventory_levels[0].location if item.inventory_levels else None
+    for level in item.inventory_levels:
+        if level.location.is_active and level.quantities.get("available", 0) >= quantity:
+            return level.location
+    return None
 
 
 def _qty(level: s.InventoryLevel | None, name: str) -> int:
