@@ -28,7 +28,7 @@ from app.domain.orders import Fulfillment, OrderSnapshot, Refund
 from app.domain.shops import Shop
 from app.errors import InvalidInput, NotAllowed, UpstreamError
 from app.observability import Metrics
-from app.services import install, return_effects, webhooks
+from app.services import install, return_effects, returns, webhooks
 from app.services.install import ShopSetup
 from app.services.ports import HandlerDeps, WebhookQueue
 from app.services.returns import ReturnsContext
@@ -158,7 +158,18 @@ class Container:
         )
 
     def handler_deps(self) -> HandlerDeps:
-        return HandlerDeps(store=self.store, clock=self.clock, order_source=self.order_from_shopify)
+        return HandlerDeps(
+            store=self.store,
+            clock=self.clock,
+            order_source=self.order_from_shopify,
+            on_shipment=self.on_shipment,
+        )
+
+    def on_shipment(self, shop: str, fulfillment: Fulfillment) -> None:
+        """A shipment of a shop that can be asked: tell customers whose exchange items it carries."""
+        if self.store.get_tokens(shop) is None:
+            return
+        returns.exchange_shipped(self.returns_context(), shop, fulfillment)
 
     def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
         return webhooks.process_webhook(

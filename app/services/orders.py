@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from app.adapters.dynamo.ledger import DynamoLedger
-from app.adapters.dynamo.store import DynamoStore
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
 from app.observability import logger
 from app.services.ports import HandlerDeps
@@ -42,14 +41,20 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
 
 
-def apply_fulfillment(store: DynamoStore, shop: str, payload: dict[str, Any]) -> None:
-    """fulfillments/create, fulfillments/update: shipped and delivered times, tracking."""
+def apply_fulfillment(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
+    """fulfillments/create, fulfillments/update: shipped and delivered times, tracking.
+
+    A new shipment may carry a return's exchange items; the customer hears of
+    it once (the hook's email is sent once per RMA, so redeliveries are safe).
+    """
     fulfillment = parse_fulfillment(payload)
-    stored = store.save_fulfillment(shop, fulfillment)
+    stored = deps.store.save_fulfillment(shop, fulfillment)
     logger.info(
         "fulfillment stored" if stored else "older fulfillment update ignored",
         extra={"shop": shop, "order_id": fulfillment.order_id, "fulfillment_id": fulfillment.id},
     )
+    if stored and deps.on_shipment is not None:
+        deps.on_shipment(shop, fulfillment)
 
 
 def apply_refund(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:

@@ -30,3 +30,5 @@ class HandlerDeps:
     store: DynamoStore
     clock: Clock
     order_source: OrderSource | None = None
+    # Called with each newly shipped fulfillment (exchange items going out).
+    on_shipment: Callable[[str, Fulfillment], object] | None = None

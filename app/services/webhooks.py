@@ -45,8 +45,8 @@ def _with_store_and_clock(fn: Callable[[DynamoStore, Clock, str, dict[str, Any]]
 TOPIC_HANDLERS: Mapping[str, Handler] = {
     "orders/create": orders.apply_order,
     "orders/updated": orders.apply_order,
-    "fulfillments/create": _with_store(orders.apply_fulfillment),
-    "fulfillments/update": _with_store(orders.apply_fulfillment),
+    "fulfillments/create": orders.apply_fulfillment,
+    "fulfillments/update": orders.apply_fulfillment,
     "refunds/create": orders.apply_refund,
     "app/uninstalled": _with_store_and_clock(shops.uninstall_shop),
     "customers/data_request": _with_store_and_clock(compliance.export_customer_data),

@@ -241,6 +241,8 @@ def test_shipping_the_exchange_emails_the_customer_once(stack, installed):
             if rma.number in m.subject and "has shipped" in m.subject
         ]
 
+    # The fulfillments/create webhook of the exchange shipment already told the customer.
+    assert len(shipped_mails()) == 1
     # The original shipment is not the exchange; the second one is, however often it arrives.
     assert returns.exchange_shipped(ctx, installed, first) == []
     assert returns.exchange_shipped(ctx, installed, exchange) == [rma.number]
