@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from app.errors import InvalidInput
 
@@ -37,6 +38,8 @@ class Shop:
     return_address: Mapping[str, str] | None = None
     label_provider: str = "builtin"
     sender_email: str | None = None
+    # Extra store credit, in percent of the credited amount, to favour credit over refunds.
+    store_credit_bonus_percent: Decimal = Decimal("0")
 
     @property
     def is_installed(self) -> bool:

@@ -146,7 +146,7 @@ def _attach_to_shopify_return(
     _once(ctx, shop, f"{rma.number}:reverse-delivery", attach)
 
 
-def notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str) -> None:
+def notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str, **extra: Any) -> None:
     """Email the customer about this RMA event, once; an email failure never undoes the step."""
     if ctx.mailer is None or not rma.customer_email:
         return
@@ -176,6 +176,7 @@ def notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str) -> None:
             amount=sum((received_amount(ln) for ln in rma.lines), Decimal("0.00")),
             currency=rma.currency,
         )
+    context.update(extra)
     event = f"{rma.number}:{template}" + (
         ":label" if template == "return_approved" and rma.label else ""
     )

@@ -34,7 +34,7 @@ from app.errors import Conflict, InvalidInput, InvalidTransition, NotFound, Upst
 from app.observability import logger
 from app.services.eligibility import RequestedLine, decide
 from app.shopify.client import AdminClient
-from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError
+from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError, ShopifyUserError
 from app.shopify.models import (
     Disposition,
     ExchangeLineRequest,
@@ -62,7 +62,7 @@ REASON_HANDLES = {
 EXCHANGE_RESOLUTIONS = frozenset({"exchange", "replacement"})
 
 Hook = Callable[["ReturnsContext", Shop, Rma], Rma]
-Notify = Callable[["ReturnsContext", Shop, Rma, str], None]
+Notify = Callable[..., None]  # (ctx, shop, rma, template, **extra context) -> None
 
 
 @dataclass
@@ -93,9 +93,9 @@ def _load(ctx: ReturnsContext, shop: str, number: str) -> Rma:
     return rma
 
 
-def _notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str) -> None:
+def _notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str, **extra: object) -> None:
     if ctx.notify is not None:
-        ctx.notify(ctx, shop, rma, template)
+        ctx.notify(ctx, shop, rma, template, **extra)
 
 
 # -- request -------------------------------------------------------------------------------
@@ -453,6 +453,7 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     if ret is None:
         raise UpstreamError(f"Shopify lost return {rma.shopify_return_id}", retryable=False)
     lines = _process_lines(rma, ret)
+    issued: dict[str, str] = {}
     if action == "refund":
         _once(
             ctx,
@@ -463,16 +464,16 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
         )
     else:
         order = admin.get_order(f"gid://shopify/Order/{rma.order_id}")
-        if order is None or not order.customer_id:
-            raise InvalidInput(
-                "the order has no customer account to hold store credit", "resolution"
-            )
+        if order is None:
+            raise UpstreamError(f"Shopify does not know order {rma.order_name}", retryable=False)
+        bonus = to_cents(amount * shop.store_credit_bonus_percent / 100)
+        amount += bonus
         _once(
             ctx,
             shop,
             f"{number}:credit",
-            lambda: admin.credit_store_credit(order.customer_id, Money(amount, rma.currency)),
-        )  # type: ignore[arg-type]
+            lambda: issued.update(_credit_or_gift_card(admin, order.customer_id, amount, rma)),
+        )
         _once(ctx, shop, f"{number}:process", lambda: admin.process_return(ret.id, lines))
     done = rmas.apply(
         rma, action, actor=actor, at=ctx.clock.now(), note=f"{amount:.2f} {rma.currency}"
@@ -482,7 +483,13 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     except Conflict:
         # Shopify's refunds/create webhook settled the RMA first; the money moved once.
         return _load(ctx, shop.domain, number)
-    _notify(ctx, shop, rma, "refund_issued" if action == "refund" else "store_credit_issued")
+    if action == "refund":
+        _notify(ctx, shop, rma, "refund_issued")
+    else:
+        extra: dict[str, object] = {"amount": amount}
+        if issued.get("kind") == "gift_card":
+            extra["gift_card_code"] = issued["code"]
+        _notify(ctx, shop, rma, "store_credit_issued", **extra)
     return rma
 
 
@@ -775,3 +782,23 @@ def reconcile_external_refund(
         logger.info(
             "return settled by a refund made in Shopify", extra={"shop": shop, "rma": rma.number}
         )
+
+
+def _credit_or_gift_card(
+    admin: AdminClient, customer_id: str | None, amount: Decimal, rma: Rma
+) -> dict[str, str]:
+    """Store credit on the customer's account; a gift card where that is not possible.
+
+    A guest checkout has no account, and a shop may not offer store credit
+    (Shopify answers with a user error): the money then goes on a gift card.
+    """
+    if customer_id:
+        try:
+            admin.credit_store_credit(customer_id, Money(amount, rma.currency))
+            return {"kind": "store_credit"}
+        except ShopifyUserError:
+            pass
+    card = admin.create_gift_card(
+        amount, customer_id=customer_id, note=f"Hemline return {rma.number}"
+    )
+    return {"kind": "gift_card", "code": card.code or ""}

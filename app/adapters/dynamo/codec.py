@@ -63,6 +63,7 @@ def shop_to_item(shop: Shop) -> dict[str, Any]:
             "return_address": dict(shop.return_address) if shop.return_address else None,
             "label_provider": shop.label_provider,
             "sender_email": shop.sender_email,
+            "store_credit_bonus_percent": _m(shop.store_credit_bonus_percent),
         }
     )
 
@@ -81,6 +82,7 @@ def shop_from_item(item: dict[str, Any]) -> Shop:
         return_address=item.get("return_address"),
         label_provider=item.get("label_provider", "builtin"),
         sender_email=item.get("sender_email"),
+        store_credit_bonus_percent=Decimal(item.get("store_credit_bonus_percent", "0")),
     )
 
 

@@ -278,3 +278,92 @@ def test_prepaid_label_is_issued_attached_to_shopify_and_emailed_once(stack, ins
     )
     assert again.label["tracking_number"] == rma.label["tracking_number"]
     assert len([m for m in stack.container.outbox.list() if rma.number in m.subject]) == 1
+
+
+def test_store_credit_bonus_is_added_to_the_credit(stack, installed):
+    store = stack.container.store
+    store.put_shop(replace(store.get_shop(installed), store_credit_bonus_percent=Decimal("10")))
+    view = _delivered_order(stack, installed, [1])
+    rma = _request(stack, installed, view, resolution="store_credit")
+    ctx = stack.container.returns_context()
+    shop = store.get_shop(installed)
+    returns.receive_return(
+        ctx,
+        shop,
+        rma.number,
+        actor="staff:1",
+        received={view.order.line_items[0].id: (1, "unworn_tags_attached", True)},
+    )
+    returns.credit_return(ctx, shop, rma.number, actor="staff:1")
+    accounts = stack.sim("GET", f"/shops/{installed}/store_credit")
+    # 48.00 - 6.95 label fee = 41.05; a 10% bonus adds 4.11 (half-up): 45.16.
+    assert [Decimal(t["amount"]) for t in accounts[0]["transactions"]] == [Decimal("45.16")]
+
+
+def test_guest_order_gets_a_gift_card_instead_of_store_credit(stack, installed):
+    stack.sim(
+        "POST",
+        f"/shops/{installed}/products",
+        json={
+            "title": "Linen dress",
+            "product_type": "Dresses",
+            "variants": [{"title": "4", "sku": "DRESS-4", "price": "58.00", "inventory": 5}],
+        },
+    )
+    placed = datetime.now(UTC) - timedelta(days=6)
+    order = stack.sim(
+        "POST",
+        f"/shops/{installed}/orders",
+        json={
+            "email": "guest@example.com",
+            "lines": [{"sku": "DRESS-4", "quantity": 1}],
+            "created_at": placed.isoformat(),
+            "shipping_address": {
+                "address1": "1 Park St",
+                "city": "Brooklyn",
+                "zip": "11201",
+                "country_code": "US",
+            },
+        },
+    )
+    stack.sim(
+        "POST",
+        f"/shops/{installed}/orders/{order['id']}/fulfil",
+        json={"at": (placed + timedelta(days=1)).isoformat()},
+    )
+    stack.sim(
+        "POST",
+        f"/shops/{installed}/orders/{order['id']}/deliver",
+        json={"at": (placed + timedelta(days=3)).isoformat()},
+    )
+    stack.wait_for_webhooks()
+    view = stack.container.store.get_order(installed, int(order["id"]))
+    line = view.order.line_items[0]
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    rma = returns.request_return(
+        ctx,
+        shop,
+        view,
+        [RequestedLine(line.id, 1, "size_fit", "store_credit", "unworn_tags_attached")],
+        customer_email="guest@example.com",
+    )
+    returns.receive_return(
+        ctx,
+        shop,
+        rma.number,
+        actor="staff:1",
+        received={line.id: (1, "unworn_tags_attached", True)},
+    )
+    assert returns.credit_return(ctx, shop, rma.number, actor="staff:1").state == "credited"
+    cards = stack.sim("GET", f"/shops/{installed}/gift_cards")
+    assert len(cards) == 1 and Decimal(cards[0]["balance"]) == Decimal("51.05")
+    assert stack.sim("GET", f"/shops/{installed}/store_credit") == []
+    mails = [
+        m
+        for m in stack.container.outbox.list()
+        if m.to == "guest@example.com" and "store credit" in m.subject
+    ]
+    assert len(mails) == 1
+    body = stack.container.outbox.part(mails[0].id, "text")
+    assert "gift card code" in body and cards[0]["last_characters"] in body
