@@ -56,7 +56,7 @@ def portal_url(stack) -> Iterator[str]:  # noqa: F811
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (make test-deps)")
+        pytest.fail("Chromium is not installed at /usr/bin/chromium: run `make test-deps`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
