@@ -57,6 +57,7 @@ from app.shopify.models import (
     ShopInfo,
     StoreCreditTransactionInfo,
     VariantInventory,
+    VariantOption,
     WebhookSubscriptionInfo,
 )
 from app.shopify.throttle import CostBudget
@@ -71,6 +72,8 @@ from app.shopify.transport import (
 _FIRST_ESTIMATE = {True: 10, False: 100}
 # Keeps inventory_levels under Shopify's 1000-point single-query limit.
 INVENTORY_BATCH = 25
+# Keeps product_variants (50 variants a product) under the same limit.
+PRODUCT_BATCH = 10
 _RETRY_AFTER_CAP = 60.0
 
 
@@ -262,6 +265,18 @@ class AdminClient:
             for node in self.execute("inventory_levels", {"variantIds": batch})["nodes"]:
                 if node and node.get("inventoryItem"):
                     found.append(VariantInventory.from_graphql(node))
+        return found
+
+    def product_variants(self, product_ids: Sequence[str]) -> dict[str, list[VariantOption]]:
+        """The variants of each product (by product GID); unknown products are left out."""
+        found: dict[str, list[VariantOption]] = {}
+        unique = list(dict.fromkeys(product_ids))
+        for start in range(0, len(unique), PRODUCT_BATCH):
+            batch = unique[start : start + PRODUCT_BATCH]
+            for node in self.execute("product_variants", {"productIds": batch})["nodes"]:
+                if node and node.get("id"):
+                    variants = (node.get("variants") or {}).get("nodes") or []
+                    found[node["id"]] = [VariantOption.from_graphql(v) for v in variants]
         return found
 
     def return_reasons(self, handles: Sequence[str] | None = None) -> list[ReturnReason]:

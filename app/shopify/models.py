@@ -432,6 +432,30 @@ class OrdersPage:
 
 
 @dataclass(frozen=True)
+class VariantOption:
+    """One variant of a product that a customer may pick for an exchange."""
+
+    id: str
+    title: str
+    available: bool
+    price: Decimal
+
+    @property
+    def numeric_id(self) -> int:
+        return int(self.id.rsplit("/", 1)[-1])
+
+    @classmethod
+    def from_graphql(cls, node: Node) -> VariantOption:
+        quantity = node.get("inventoryQuantity")
+        return cls(
+            id=node["id"],
+            title=node["title"],
+            available=bool(node.get("availableForSale")) and (quantity is None or quantity > 0),
+            price=Decimal(str(node["price"])),
+        )
+
+
+@dataclass(frozen=True)
 class InventoryLevelInfo:
     location_id: str
     location_name: str

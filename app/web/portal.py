@@ -50,10 +50,12 @@ from app.config import Settings
 from app.domain.orders import LineItem, OrderSnapshot, OrderView
 from app.domain.rma import Rma
 from app.domain.shops import Shop, ensure_shop_domain
-from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
+from app.errors import Conflict, HemlineError, InvalidInput, NotFound, UpstreamError
 from app.observability import logger
 from app.services.eligibility import RequestedLine, decide, order_eligibility, policy_for
 from app.services.returns import request_return
+from app.shopify.errors import ShopifyError
+from app.shopify.models import VariantOption
 from policies.vocabulary import ItemCondition, Reason, Resolution
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -564,13 +566,77 @@ def _rows(shop: Shop, view: OrderView, now: datetime) -> list[ItemRow]:
     return rows
 
 
+def _exchange_options(shop: Shop, rows: list[ItemRow]) -> dict[int, list[VariantOption]] | None:
+    """The other variants of each selectable line's product, asked of Shopify once per request.
+
+    None when Shopify could not be asked: the page then offers no exchange.
+    """
+    if "exchange_options" in g:
+        return g.exchange_options
+    lines = [r.line for r in rows if r.selectable and r.line.product_id]
+    options: dict[int, list[VariantOption]] | None = {}
+    if lines:
+        products = {line.id: f"gid://shopify/Product/{line.product_id}" for line in lines}
+        try:
+            variants = _container().admin_for(shop.domain).product_variants(list(products.values()))
+        except (ShopifyError, HemlineError) as exc:
+            logger.warning(
+                "portal exchange variants unavailable",
+                extra={"shop": shop.domain, "error": type(exc).__name__},
+            )
+            options = None
+        else:
+            options = {
+                line.id: [
+                    v
+                    for v in variants.get(products[line.id], [])
+                    if v.numeric_id != line.variant_id
+                ]
+                for line in lines
+            }
+    g.exchange_options = options
+    return options
+
+
 # -- the request form --------------------------------------------------------------------------------
 
 
+def _exchange_choice(
+    form: MultiDict[str, str],
+    lid: int,
+    offered: list[VariantOption] | None,
+    entry: dict[str, Any],
+    errors: dict[str, str],
+    locale: str,
+) -> None:
+    """The variant an exchange asks for: one of those offered and in stock, else a field error."""
+    if offered is None:
+        errors[f"resolution-{lid}"] = i18n.t(locale, "err.exchange_unavailable")
+        return
+    in_stock = {str(v.numeric_id): v for v in offered if v.available}
+    if not in_stock:
+        errors[f"resolution-{lid}"] = i18n.t(locale, "err.exchange_none")
+        return
+    given = (form.get(f"exchange_variant-{lid}") or "").strip()
+    if not given:
+        errors[f"exchange_variant-{lid}"] = i18n.t(locale, "err.exchange_variant")
+    elif given not in in_stock:
+        errors[f"exchange_variant-{lid}"] = i18n.t(locale, "err.exchange_variant_invalid")
+    else:
+        entry["exchange_variant"] = in_stock[given].numeric_id
+        entry["exchange_title"] = in_stock[given].title
+
+
 def _parse_lines(
-    form: MultiDict[str, str], rows: list[ItemRow], locale: str
+    form: MultiDict[str, str],
+    rows: list[ItemRow],
+    locale: str,
+    options: Mapping[int, list[VariantOption]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The chosen lines from the form, and an error per field (named as in the form)."""
+    """The chosen lines from the form, and an error per field (named as in the form).
+
+    `options` are the variants an exchange may ask for, by line (None: Shopify unavailable).
+    """
     chosen: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     for row in rows:
@@ -600,11 +666,14 @@ def _parse_lines(
         if resolution not in RESOLUTIONS:
             errors[f"resolution-{lid}"] = i18n.t(locale, "err.resolution")
         entry["resolution"] = resolution
+        entry["exchange_variant"] = None
+        entry["exchange_title"] = ""
+        if resolution == "exchange":
+            offered = None if options is None else options.get(lid, [])
+            _exchange_choice(form, lid, offered, entry, errors, locale)
         wanted = (form.get(f"wanted-{lid}") or "").strip()
         if len(wanted) > MAX_WANTED_CHARS:
             errors[f"wanted-{lid}"] = i18n.t(locale, "err.too_long", max=MAX_WANTED_CHARS)
-        elif resolution == "exchange" and not wanted:
-            errors[f"wanted-{lid}"] = i18n.t(locale, "err.wanted")
         entry["wanted"] = wanted if resolution == "exchange" else ""
         note = (form.get(f"note-{lid}") or "").strip()
         if len(note) > MAX_NOTE_CHARS:
@@ -713,6 +782,7 @@ def _requested(entry: Mapping[str, Any]) -> RequestedLine:
         photos=tuple(entry.get("photos") or ()),
         expedited=bool(entry.get("expedited")),
         note="\n".join(parts) or None,
+        exchange_variant_id=entry.get("exchange_variant"),
     )
 
 
@@ -728,6 +798,7 @@ def _values_of(lines: Iterable[Mapping[str, Any]]) -> dict[str, str]:
                 f"reason-{lid}": e["reason"],
                 f"condition-{lid}": e["condition"],
                 f"resolution-{lid}": e["resolution"],
+                f"exchange_variant-{lid}": str(e.get("exchange_variant") or ""),
                 f"wanted-{lid}": e.get("wanted", ""),
                 f"note-{lid}": e.get("note", ""),
                 f"expedited-{lid}": "1" if e.get("expedited") else "",
@@ -784,6 +855,7 @@ def _order_page(
 ) -> Any:
     policy = policy_for(shop)
     returns = _container().store.rmas_for_order(shop.domain, view.order.id)
+    exchange_options = _exchange_options(shop, rows)
     return _page(
         "portal/order.html",
         status,
@@ -800,6 +872,8 @@ def _order_page(
         conditions=CONDITIONS,
         resolutions=RESOLUTIONS,
         expedited_fee=policy.fees.expedited_exchange,
+        exchange_options=exchange_options,
+        exchange_unavailable=exchange_options is None,
         direct_uploads=_direct_uploads(),
         slots=_upload_slots(shop, view.order.id, rows),
     )
@@ -851,7 +925,7 @@ def review(shop: str, order_id: int) -> Any:
     previous = request.form.get("previous")
     earlier = _load_selection(previous, session, order_id)
     kept = {int(e["id"]): list(e.get("photos") or []) for e in (earlier or {}).get("lines", [])}
-    chosen, errors = _parse_lines(request.form, rows, locale)
+    chosen, errors = _parse_lines(request.form, rows, locale, _exchange_options(found, rows))
     if not errors:
         errors = _take_photos(found, order_id, chosen, kept, locale)
     if not errors:
@@ -909,6 +983,11 @@ def _submit_errors(
 ) -> dict[str, str]:
     """What request_return refused, in the customer's words, next to the field it concerns."""
     field = exc.field or ""
+    if m := re.fullmatch(r"items\[(\d+)\]\.exchange_variant_id", field):
+        index = int(m[1])
+        if index < len(lines):
+            lid = lines[index].line_item_id
+            return {f"exchange_variant-{lid}": i18n.t(locale, "err.exchange_variant")}
     if m := re.fullmatch(r"items\[(\d+)\]", field):
         index = int(m[1])
         if index < len(lines):

@@ -134,6 +134,15 @@ class Variant(Entity):
     def available(self) -> int:
         return sum(lv.quantities.get("available", 0) for lv in self.inventory_item.inventory_levels)
 
+    @property
+    def inventory_quantity(self) -> int:
+        return self.available
+
+    @property
+    def available_for_sale(self) -> bool:
+        # Inventory policy DENY (Shopify's default): sellable while stock is left.
+        return not self.inventory_item.tracked or self.available > 0
+
 
 @dataclass(eq=False)
 class Address:

@@ -21,6 +21,7 @@ import pytest
 from app.i18n_portal import PORTAL, format_date
 from app.services import returns
 from app.services.eligibility import RequestedLine, decide
+from app.shopify.errors import ShopifyUnavailableError
 from app.web import create_app, portal
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
@@ -69,13 +70,34 @@ def installed(stack):
 
 
 def delivered_order(
-    stack, shop, items, *, days_ago=3, email="ada@example.com", zip_code="11201", country="US"
+    stack,
+    shop,
+    items,
+    *,
+    days_ago=3,
+    email="ada@example.com",
+    zip_code="11201",
+    country="US",
+    products=None,
 ):
-    """An order of `items` ({title, price, quantity, tags, product_type}) delivered `days_ago`."""
+    """An order of `items` ({title, price, quantity, tags, product_type}) delivered `days_ago`.
+
+    An item's `other_sizes` ([(title, inventory)]) are more variants of its product, not
+    bought; the simulator's answers for the products created are appended to `products`.
+    """
     lines = []
     for item in items:
         sku = f"SKU-{uuid.uuid4().hex[:8]}"
-        stack.sim(
+        others = [
+            {
+                "title": title,
+                "sku": f"{sku}-{n}",
+                "price": item.get("price", "48.00"),
+                "inventory": qty,
+            }
+            for n, (title, qty) in enumerate(item.get("other_sizes", ()))
+        ]
+        product = stack.sim(
             "POST",
             f"/shops/{shop}/products",
             json={
@@ -88,10 +110,13 @@ def delivered_order(
                         "sku": sku,
                         "price": item.get("price", "48.00"),
                         "inventory": 50,
-                    }
+                    },
+                    *others,
                 ],
             },
         )
+        if products is not None:
+            products.append(product)
         lines.append({"sku": sku, "quantity": item.get("quantity", 1)})
     placed = datetime.now(UTC) - timedelta(days=days_ago + 3)
     order = stack.sim(
@@ -455,7 +480,9 @@ def test_submit_without_csrf_is_refused_and_nothing_is_stored(stack, installed, 
 
 
 def test_customer_text_is_shown_as_text(stack, installed, client):
-    view = delivered_order(stack, installed, [{}])
+    products = []
+    view = delivered_order(stack, installed, [{"other_sizes": [("4T", 5)]}], products=products)
+    four_t = products[0]["variants"][1]
     line = view.order.line_items[0]
     page = open_order(client, installed, view)
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -464,7 +491,9 @@ def test_customer_text_is_shown_as_text(stack, installed, client):
         installed,
         view,
         page,
-        line_fields(line.id, note=evil, resolution="exchange", wanted=evil),
+        line_fields(
+            line.id, note=evil, resolution="exchange", wanted=evil, exchange_variant=four_t["id"]
+        ),
     )
     raw = res.get_data(as_text=True)
     assert res.status_code == 200
@@ -733,3 +762,160 @@ def test_a_refused_submit_goes_back_to_the_form_with_the_message(stack, installe
     assert PORTAL["en"]["err.quantity_taken"] in body and 'href="#items"' in body
     assert f'name="item-{line.id}" value="1" checked' in body  # the choices are still there
     assert len(stack.container.store.rmas_for_order(installed, view.order.id)) == 1
+
+
+# -- exchanges: the size or colour wanted instead ----------------------------------------------
+
+
+def romper_order(stack, shop):
+    """A 3T romper bought and delivered; the 4T is in stock, the 5T is not."""
+    products = []
+    view = delivered_order(
+        stack, shop, [{"other_sizes": [("4T", 5), ("5T", 0)]}], products=products
+    )
+    three_t, four_t, five_t = products[0]["variants"]
+    return view, three_t, four_t, five_t
+
+
+def test_order_page_lists_the_other_sizes_of_the_product(stack, installed, client):
+    view, three_t, four_t, five_t = romper_order(stack, installed)
+    line = view.order.line_items[0]
+    html = text_of(open_order(client, installed, view))
+    select = re.search(
+        rf'<select id="exchange_variant-{line.id}" name="exchange_variant-{line.id}"[^>]*>(.*?)</select>',
+        html,
+        re.S,
+    )
+    assert select is not None
+    options = re.findall(r'<option value="(\d*)"([^>]*)>([^<]*)</option>', select[1])
+    assert [(value, attrs.strip(), label) for value, attrs, label in options] == [
+        ("", "", "Choose a size or colour"),
+        (str(four_t["id"]), "", "4T"),
+        (str(five_t["id"]), "disabled", "5T (out of stock)"),
+    ]
+    assert str(three_t["id"]) not in select[1]  # not the size bought
+    assert f'for="exchange_variant-{line.id}"' in html
+
+
+def test_exchange_with_a_chosen_size_reaches_the_rma_and_shopify(stack, installed, client):
+    view, _, four_t, _ = romper_order(stack, installed)
+    line = view.order.line_items[0]
+    page = open_order(client, installed, view)
+    fields = line_fields(line.id, resolution="exchange", exchange_variant=four_t["id"])
+    summary = review(client, installed, view, page, fields)
+    html = text_of(summary)
+    assert summary.status_code == 200, html
+    assert re.search(r"<dt>Exchange for</dt><dd>4T</dd>", html)
+    res = client.post(
+        f"/portal/{installed}/orders/{view.order.id}/submit",
+        data={"csrf_token": csrf_of(html), "selection": selection_of(html)},
+    )
+    assert res.status_code == 303, text_of(res)
+    number = urlsplit(res.headers["Location"]).path.rsplit("/", 1)[1]
+    rma = stack.container.store.get_rma(installed, number)
+    assert rma is not None
+    assert [(ln.line_item_id, ln.resolution, ln.exchange_variant_id) for ln in rma.lines] == [
+        (line.id, "exchange", int(four_t["id"]))
+    ]
+    [ret] = stack.sim("GET", f"/shops/{installed}/returns")
+    assert ret["gid"] == rma.shopify_return_id
+    assert [(e["variant_gid"], e["quantity"]) for e in ret["exchange_line_items"]] == [
+        (four_t["gid"], 1)
+    ]
+
+
+def test_changing_an_exchange_keeps_the_chosen_size(stack, installed, client):
+    view, _, four_t, _ = romper_order(stack, installed)
+    line = view.order.line_items[0]
+    page = open_order(client, installed, view)
+    fields = line_fields(line.id, resolution="exchange", exchange_variant=four_t["id"])
+    html = text_of(review(client, installed, view, page, fields))
+    back = client.post(
+        f"/portal/{installed}/orders/{view.order.id}/edit",
+        data={"csrf_token": csrf_of(html), "selection": selection_of(html)},
+    )
+    assert back.status_code == 200
+    assert f'<option value="{four_t["id"]}" selected>4T</option>' in text_of(back)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_exchange_without_a_size_shows_the_field_error_and_stores_nothing(
+    stack, installed, client, lang
+):
+    view, _, _, _ = romper_order(stack, installed)
+    line = view.order.line_items[0]
+    page = open_order(client, installed, view)
+    page = client.get(f"/portal/{installed}/orders/{view.order.id}?lang={lang}")
+    res = review(client, installed, view, page, line_fields(line.id, resolution="exchange"))
+    html = text_of(res)
+    assert res.status_code == 422
+    message = PORTAL[lang]["err.exchange_variant"]
+    assert f'<p class="field-error" id="err-exchange_variant-{line.id}">{message}</p>' in html
+    assert f'href="#exchange_variant-{line.id}"' in html
+    assert (
+        f'aria-describedby="err-exchange_variant-{line.id} hint-exchange_variant-{line.id}"' in html
+    )
+    assert stack.container.store.rmas_for_order(installed, view.order.id) == []
+    assert stack.sim("GET", f"/shops/{installed}/returns") == []
+
+
+def test_a_tampered_exchange_size_is_refused(stack, installed, client):
+    view, three_t, _, five_t = romper_order(stack, installed)
+    other = delivered_order(stack, installed, [{"title": "Other dress"}], email="bo@example.com")
+    line = view.order.line_items[0]
+    page = open_order(client, installed, view)
+    # The size bought, one out of stock, another product's variant, not a number.
+    for value in (three_t["id"], five_t["id"], other.order.line_items[0].variant_id, "12x"):
+        fields = line_fields(line.id, resolution="exchange", exchange_variant=value)
+        res = review(client, installed, view, page, fields)
+        html = text_of(res)
+        assert res.status_code == 422
+        assert PORTAL["en"]["err.exchange_variant_invalid"] in html
+        assert f'id="err-exchange_variant-{line.id}"' in html
+    assert stack.container.store.rmas_for_order(installed, view.order.id) == []
+    assert stack.sim("GET", f"/shops/{installed}/returns") == []
+
+
+def test_a_selection_without_a_size_is_refused_at_submit_next_to_the_picker(
+    stack, installed, client, portal_app
+):
+    view, _, _, _ = romper_order(stack, installed)
+    line = view.order.line_items[0]
+    page = open_order(client, installed, view)
+    html = text_of(review(client, installed, view, page, line_fields(line.id)))
+    # A summary signed before the picker existed: an exchange with only a free-text wish.
+    with portal_app.test_request_context():
+        serializer = portal._serializer(portal.SELECTION_SALT)
+        selection = serializer.loads(selection_of(html))
+        selection["lines"][0].update(resolution="exchange", wanted="4T", exchange_variant=None)
+        forged = serializer.dumps(selection)
+    res = client.post(
+        f"/portal/{installed}/orders/{view.order.id}/submit",
+        data={"csrf_token": csrf_of(html), "selection": forged},
+    )
+    body = text_of(res)
+    assert res.status_code == 422
+    assert f'id="err-exchange_variant-{line.id}">{PORTAL["en"]["err.exchange_variant"]}' in body
+    assert stack.container.store.rmas_for_order(installed, view.order.id) == []
+
+
+def test_without_shopify_the_page_shows_no_picker_and_says_so(
+    stack, installed, client, monkeypatch
+):
+    view, _, four_t, _ = romper_order(stack, installed)
+    line = view.order.line_items[0]
+
+    def down(shop):
+        raise ShopifyUnavailableError("Shopify is down")
+
+    monkeypatch.setattr(stack.container, "admin_for", down)
+    page = open_order(client, installed, view)
+    html = text_of(page)
+    assert PORTAL["en"]["order.exchange_unavailable"] in html
+    assert "exchange_variant-" not in html
+    fields = line_fields(line.id, resolution="exchange", exchange_variant=four_t["id"])
+    res = review(client, installed, view, page, fields)
+    assert res.status_code == 422
+    assert PORTAL["en"]["err.exchange_unavailable"] in text_of(res)
+    # A refund still works.
+    assert review(client, installed, view, page, line_fields(line.id)).status_code == 200
