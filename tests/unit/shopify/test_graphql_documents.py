@@ -7,7 +7,7 @@ from graphql import parse, validate
 from graphql.validation import NoDeprecatedCustomRule
 
 from app.shopify import documents
-from app.shopify.client import INVENTORY_BATCH
+from app.shopify.client import INVENTORY_BATCH, PRODUCT_BATCH
 from infra.local.devstore.cost import MAX_SINGLE_QUERY_COST, query_cost
 from infra.local.devstore.schema import load_schema
 
@@ -52,7 +52,11 @@ def test_document_uses_no_deprecated_field_when_validated(schema, path):
 
 @pytest.mark.parametrize("path", documents.document_paths(), ids=lambda p: p.name)
 def test_document_costs_at_most_shopify_limit_when_priced(schema, path):
-    variables = {"first": 100, "variantIds": ["gid://shopify/ProductVariant/1"] * INVENTORY_BATCH}
+    variables = {
+        "first": 100,
+        "variantIds": ["gid://shopify/ProductVariant/1"] * INVENTORY_BATCH,
+        "productIds": ["gid://shopify/Product/1"] * PRODUCT_BATCH,
+    }
     cost = query_cost(schema, parse(documents.load(path.stem).text), None, variables)
     assert cost <= MAX_SINGLE_QUERY_COST
 
