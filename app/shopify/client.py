@@ -320,27 +320,7 @@ class AdminClient:
         ReturnRequestInput has no exchange items in 2026-04: a return with exchange
         items is created with `create_return` once it is approved.
         """
-        payload: dict[str, Any] = {
-            "orderId": order_id,
-            "returnLineItems": [
-                _drop_none(
-                    {
-                        "fulfillmentLineItemId": ln.fulfillment_line_item_id,
-                        "quantity": ln.quantity,
-                        "returnReasonDefinitionId": ln.reason_definition_id,
-                        "customerNote": ln.note,
-                        "restockingFee": {"percentage": ln.restocking_fee_percent}
-                        if ln.restocking_fee_percent is not None
-                        else None,
-                    }
-                )
-                for ln in lines
-            ],
-        }
-        if return_shipping_fee is not None:
-            payload["returnShippingFee"] = {
-                "amount": _money_input(return_shipping_fee.amount, return_shipping_fee.currency)
-            }
+        payload = _return_payload(order_id, lines, "customerNote", return_shipping_fee)
         return ReturnInfo.from_graphql(self.mutate("return_request", {"input": payload})["return"])
 
     def create_return(
@@ -358,27 +338,7 @@ class AdminClient:
         returned items' value pays for them, and `process_return` adds them to
         the order.
         """
-        payload: dict[str, Any] = {
-            "orderId": order_id,
-            "returnLineItems": [
-                _drop_none(
-                    {
-                        "fulfillmentLineItemId": ln.fulfillment_line_item_id,
-                        "quantity": ln.quantity,
-                        "returnReasonDefinitionId": ln.reason_definition_id,
-                        "returnReasonNote": ln.note,
-                        "restockingFee": {"percentage": ln.restocking_fee_percent}
-                        if ln.restocking_fee_percent is not None
-                        else None,
-                    }
-                )
-                for ln in lines
-            ],
-        }
-        if return_shipping_fee is not None:
-            payload["returnShippingFee"] = {
-                "amount": _money_input(return_shipping_fee.amount, return_shipping_fee.currency)
-            }
+        payload = _return_payload(order_id, lines, "returnReasonNote", return_shipping_fee)
         if requested_at is not None:
             payload["requestedAt"] = _utc(requested_at)
         if exchange_lines:
@@ -774,3 +734,31 @@ def _snippet(response: HttpResponse) -> str:
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _return_payload(
+    order_id: str, lines: Sequence[ReturnLineRequest], note_field: str, shipping_fee: Money | None
+) -> dict[str, Any]:
+    """The input shared by returnRequest and returnCreate; they name the line note differently."""
+    payload: dict[str, Any] = {
+        "orderId": order_id,
+        "returnLineItems": [
+            _drop_none(
+                {
+                    "fulfillmentLineItemId": ln.fulfillment_line_item_id,
+                    "quantity": ln.quantity,
+                    "returnReasonDefinitionId": ln.reason_definition_id,
+                    note_field: ln.note,
+                    "restockingFee": {"percentage": ln.restocking_fee_percent}
+                    if ln.restocking_fee_percent is not None
+                    else None,
+                }
+            )
+            for ln in lines
+        ],
+    }
+    if shipping_fee is not None:
+        payload["returnShippingFee"] = {
+            "amount": _money_input(shipping_fee.amount, shipping_fee.currency)
+        }
+    return payload
