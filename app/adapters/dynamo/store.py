@@ -701,6 +701,54 @@ class DynamoStore:
         except ClientError:
             return
 
+    # -- staff roles --------------------------------------------------------------
+
+    def get_staff_role(self, shop: str, user_id: str) -> str | None:
+        res = self._call(
+            "get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": f"STAFF#{user_id}"})
+        )
+        return _load(res["Item"])["role"] if "Item" in res else None
+
+    def put_staff_role(self, shop: str, user_id: str, role: str) -> None:
+        self._call(
+            "put_item",
+            Item=_dump(
+                {"PK": keys.shop_pk(shop), "SK": f"STAFF#{user_id}", "type": "staff", "role": role}
+            ),
+        )
+
+    def claim_first_owner(self, shop: str, user_id: str) -> bool:
+        """Make `user_id` the shop's owner if nobody is yet; True when this user became it."""
+        try:
+            self._transact(
+                [
+                    {
+                        "Put": {
+                            "Item": _dump(
+                                {"PK": keys.shop_pk(shop), "SK": "STAFF#OWNER", "user_id": user_id}
+                            ),
+                            # Only the first user ever: the merchant who opens the app after install.
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "Item": _dump(
+                                {
+                                    "PK": keys.shop_pk(shop),
+                                    "SK": f"STAFF#{user_id}",
+                                    "type": "staff",
+                                    "role": "owner",
+                                }
+                            )
+                        }
+                    },
+                ]
+            )
+        except (Conflict, UpstreamError):
+            return False
+        return True
+
     # -- rate limits ------------------------------------------------------------
 
     def hit_rate_limit(
