@@ -31,13 +31,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.extensions["hemline"] = container
 
-    from app.web import admin, auth, health, portal, webhooks
+    from app.web import admin, api, auth, health, portal, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(api.bp)
     if settings.is_local:
         from app.web import dev
 
