@@ -23,6 +23,14 @@ def session_token_from_request() -> str:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[len("Bearer ") :].strip()
+    # Admin page forms carry the token as a hidden field (App Bridge refreshes it on submit).
+    if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        field = request.form.get("id_token", "")
+        if field:
+            return field
     return request.args.get("id_token", "")
 
 

@@ -1,0 +1,128 @@
+"""A merchant works a return through the returns desk in headless Chromium.
+
+GIVEN an installed shop and a return over the review threshold, WHEN the owner
+signs in locally, finds the return in the queue, approves it, marks it
+received and refunds it, THEN the label and the approval email exist, and the
+simulated Shopify holds exactly one refund. Every page is screenshotted to
+artifacts/screenshots/admin-<step>.png.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from decimal import Decimal
+
+from app import i18n
+from tests.browser.conftest import SCREENSHOTS
+from tests.integration.stack.test_api import request_rma
+from tests.integration.stack.test_returns_flow import _delivered_order
+
+DESKTOP = {"width": 1280, "height": 900}
+RETURN_ADDRESS = {
+    "name": "Petite Plume Returns",
+    "line1": "200 Kent Ave",
+    "city": "Brooklyn",
+    "province": "NY",
+    "zip": "11249",
+    "country_code": "US",
+}
+
+
+def test_owner_approves_receives_and_refunds_a_return(stack, open_page):
+    from playwright.sync_api import expect
+
+    # GIVEN an installed shop and a 4 x 48.00 return, waiting for a supervisor's review
+    shop = stack.new_shop()
+    stack.install(shop)
+    store = stack.container.store
+    store.put_shop(replace(store.get_shop(shop), return_address=RETURN_ADDRESS))
+    view = _delivered_order(stack, shop, [4])
+    rma = request_rma(stack, shop, view, qty=4)
+    assert rma.state == "requested" and rma.approver_role == "supervisor"
+    number = rma.number
+
+    page = open_page("en-US")
+    page.set_viewport_size(DESKTOP)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(step: str) -> None:
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow == 0, f"{step}: the page is {overflow}px wider than the window"
+        expect(page.locator("h1")).to_have_count(1)
+        page.screenshot(path=str(SCREENSHOTS / f"admin-{step}.png"), full_page=True)
+
+    def banner(text: str) -> None:
+        expect(page.get_by_role("status")).to_have_text(text)
+
+    # 1. Sign in locally as the owner.
+    page.goto(f"{stack.app_url}/admin?shop={shop}")
+    page.get_by_label("Shop", exact=True).fill(shop)
+    page.get_by_label("Role", exact=True).select_option("owner")
+    shot("1-sign-in")
+    page.get_by_role("button", name="Sign in (local only)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hemline")
+    shot("2-home")
+
+    # 2. The queue lists the request; a search by RMA number finds it too.
+    page.get_by_role("link", name="Open the returns queue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Returns")
+    row = page.get_by_role("row").filter(has_text=number)
+    expect(row).to_contain_text(view.order.name)
+    expect(row).to_contain_text("192.00 USD")
+    expect(row).to_contain_text("Waiting for review")
+    shot("3-queue")
+    page.get_by_label("Search by RMA or order number").fill(number.lower())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=2, name=re.compile("Search results"))).to_be_visible()
+    expect(page.get_by_role("link", name=number)).to_have_count(1)
+
+    # 3. The detail page: approve it (keyboard: focus the button and press Enter).
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Return {number}")
+    expect(page.get_by_role("cell", name="Wrong size or fit")).to_be_visible()
+    shot("4-detail")
+    approve = page.get_by_role("button", name="Approve return")
+    approve.focus()
+    page.keyboard.press("Enter")
+    banner("Return approved. The customer was emailed their label.")
+    approved = store.get_rma(shop, number)
+    assert approved is not None and approved.state == "label_issued"
+    tracking = approved.label["tracking_number"]
+    assert tracking and stack.container.files.get(approved.label["file_key"]).startswith(b"%PDF")
+    expect(page.locator(".tracking")).to_have_text(tracking)
+    expect(page.get_by_role("button", name="Approve return")).to_have_count(0)
+    mails = [m for m in stack.container.outbox.list() if number in m.subject]
+    subject = i18n.t("en", "return_approved.subject", rma_number=number)
+    assert [m.subject for m in mails].count(subject) == 1
+    assert tracking in stack.container.outbox.part(mails[0].id, "text")
+    shot("5-approved")
+
+    # 4. Mark it received: all four, restocked.
+    expect(page.get_by_label("Quantity received")).to_have_value("4")
+    expect(page.get_by_label("Restock to inventory")).to_be_checked()
+    page.get_by_role("button", name="Mark received").click()
+    banner("Items marked as received.")
+    received = store.get_rma(shop, number)
+    assert received.state == "received" and received.lines[0].received_quantity == 4
+    shot("6-received")
+
+    # 5. Refund it, once.
+    page.get_by_role("button", name="Refund 192.00 USD").click()
+    banner("Refund issued.")
+    expect(page.locator(".title-bar .badge")).to_have_text("Refunded")
+    refunded = store.get_rma(shop, number)
+    assert refunded.state == "refunded"
+    refunds = stack.sim("GET", f"/shops/{shop}/refunds")
+    assert len(refunds) == 1 and Decimal(refunds[0]["total"]) == refunded.refund_total
+    expect(page.get_by_role("button", name=re.compile("^Refund"))).to_have_count(0)
+    shot("7-refunded")
+
+    # 6. The queue's Refunded tab lists it; the requested tab is empty again.
+    page.get_by_role("link", name="← Returns").click()
+    expect(page.get_by_role("link", name=number)).to_be_visible()
+    page.get_by_role("link", name="Waiting for review").click()
+    expect(page.get_by_text("No returns waiting for review")).to_be_visible()
+    shot("8-queue-empty")
