@@ -888,19 +888,34 @@ def order(shop: str, order_id: int) -> Any:
     return _order_page(found, view, _rows(found, view, _container().clock.now()))
 
 
-@bp.post("/<shop>/orders/<int:order_id>/edit")
-def edit(shop: str, order_id: int) -> Any:
-    """Back from the summary to the form, with the reviewed choices filled in."""
+@dataclass(frozen=True)
+class Reviewed:
+    access: Access
+    selection: dict[str, Any]
+
+
+def _reviewed(shop: str, order_id: int) -> Reviewed | Any:
+    """A POST from the summary page: the visitor's access and the signed selection they reviewed,
+    or the refusal to answer with (no session, bad CSRF token, tampered selection)."""
     auth = _authorize(shop, order_id)
     if not isinstance(auth, Access):
         return auth
-    found, view, session = auth.shop, auth.view, auth.session
-    if not _csrf_ok(session):
-        return _error_page(400, "csrf", shop=found)
-    token = request.form.get("selection")
-    selection = _load_selection(token, session, order_id)
+    if not _csrf_ok(auth.session):
+        return _error_page(400, "csrf", shop=auth.shop)
+    selection = _load_selection(request.form.get("selection"), auth.session, order_id)
     if selection is None:
-        return _error_page(400, "csrf", shop=found)
+        return _error_page(400, "csrf", shop=auth.shop)
+    return Reviewed(auth, selection)
+
+
+@bp.post("/<shop>/orders/<int:order_id>/edit")
+def edit(shop: str, order_id: int) -> Any:
+    """Back from the summary to the form, with the reviewed choices filled in."""
+    reviewed = _reviewed(shop, order_id)
+    if not isinstance(reviewed, Reviewed):
+        return reviewed
+    found, view, selection = reviewed.access.shop, reviewed.access.view, reviewed.selection
+    token = request.form.get("selection")
     kept = {int(e["id"]): list(e.get("photos") or []) for e in selection["lines"]}
     rows = _rows(found, view, _container().clock.now())
     return _order_page(
@@ -1003,16 +1018,11 @@ def _submit_errors(
 
 @bp.post("/<shop>/orders/<int:order_id>/submit")
 def submit(shop: str, order_id: int) -> Any:
-    auth = _authorize(shop, order_id)
-    if not isinstance(auth, Access):
-        return auth
-    found, view, session = auth.shop, auth.view, auth.session
-    if not _csrf_ok(session):
-        return _error_page(400, "csrf", shop=found)
+    reviewed = _reviewed(shop, order_id)
+    if not isinstance(reviewed, Reviewed):
+        return reviewed
+    found, view, selection = reviewed.access.shop, reviewed.access.view, reviewed.selection
     token = request.form.get("selection")
-    selection = _load_selection(token, session, order_id)
-    if selection is None:
-        return _error_page(400, "csrf", shop=found)
     done = _already_submitted(found, view, selection)
     if done is not None:
         return redirect(url_for(".status", shop=found.domain, number=done.number), 303)
