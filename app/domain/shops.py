@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import InvalidInput
 
@@ -40,10 +42,28 @@ class Shop:
     sender_email: str | None = None
     # Extra store credit, in percent of the credited amount, to favour credit over refunds.
     store_credit_bonus_percent: Decimal = Decimal("0")
+    # The merchant's changes to the preset: dotted policy path -> value (see app/services/policy.py).
+    policy_overrides: Mapping[str, Any] | None = None
+    # The label provider's API key, encrypted with the token cipher (shop as context).
+    label_api_key_encrypted: bytes | None = None
+    # Where the daily digest of overdue returns and refunds goes.
+    support_email: str | None = None
 
     @property
     def is_installed(self) -> bool:
         return self.status == "installed"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The shop's time zone (UTC when Shopify's name for it is unknown here)."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def month_of(self, at: datetime) -> str:
+        """`YYYY-MM` of an instant in the shop's time zone (analytics are kept per month)."""
+        return at.astimezone(self.zone).strftime("%Y-%m")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
             store.save_fulfillment(shop, f)
         for r in refunds:
             store.save_refund(shop, r)
-    if store.save_order(shop, order):
+    known = store.get_shop(shop)
+    month = known.month_of(order.created_at) if known else None
+    if store.save_order(shop, order, stats_month=month):
         logger.info(
             "order stored",
             extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},

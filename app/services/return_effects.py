@@ -113,7 +113,7 @@ def issue_label(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
     issued = rmas.apply(
         current, "issue_label", actor="system", at=ctx.clock.now(), note=stored.tracking_number
     )
-    rma = ctx.store.update_rma(shop.domain, replace(issued, label=label), current.version)
+    rma = ctx.store.update_rma(shop.domain, replace(issued, label=label), current)
     notify(ctx, shop, rma, "return_approved")
     return rma
 

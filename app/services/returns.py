@@ -176,7 +176,7 @@ def request_return(
     bought = {li.id: li.quantity - view.refunded_quantity(li.id) for li in view.order.line_items}
     for attempt in range(3):
         try:
-            ctx.store.create_rma(shop.domain, rma, bought)
+            ctx.store.create_rma(shop.domain, rma, bought, stats_month=shop.month_of(now))
             break
         except Conflict:
             if attempt == 2:
@@ -232,7 +232,7 @@ def _open_shopify_return(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
         ctx.ledger.complete(shop.domain, key, {"return_id": return_id})
     if rma.shopify_return_id == return_id:
         return rma
-    return ctx.store.update_rma(shop.domain, replace(rma, shopify_return_id=return_id), rma.version)
+    return ctx.store.update_rma(shop.domain, replace(rma, shopify_return_id=return_id), rma)
 
 
 def _find_unclaimed_return(
@@ -359,7 +359,7 @@ def approve_return(
     """Approve a requested return (the policy's approver role or above); then label and email."""
     rma = _load(ctx, shop.domain, number)
     approved, _ = rmas.approve(rma, actor=actor, at=ctx.clock.now(), actor_role=actor_role)
-    rma = ctx.store.update_rma(shop.domain, approved, rma.version)
+    rma = ctx.store.update_rma(shop.domain, approved, rma)
     if rma.shopify_return_id:
         _once(
             ctx,
@@ -376,7 +376,7 @@ def decline_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, 
     """Decline a requested return with a reason the customer reads; frees its quantities."""
     rma = _load(ctx, shop.domain, number)
     declined, _ = rmas.decline(rma, actor=actor, at=ctx.clock.now(), reason=reason)
-    rma = ctx.store.update_rma(shop.domain, declined, rma.version, release=True)
+    rma = ctx.store.update_rma(shop.domain, declined, rma, release=True)
     if rma.shopify_return_id:
         _once(
             ctx,
@@ -396,7 +396,7 @@ def cancel_return(
     """Cancel a return before its goods arrive; frees its quantities."""
     rma = _load(ctx, shop.domain, number)
     cancelled, _ = rmas.cancel(rma, actor=actor, at=ctx.clock.now(), note=note)
-    return ctx.store.update_rma(shop.domain, cancelled, rma.version, release=True)
+    return ctx.store.update_rma(shop.domain, cancelled, rma, release=True)
 
 
 def receive_return(
@@ -410,7 +410,7 @@ def receive_return(
     """Record what arrived at the warehouse: per line item, (quantity, condition, restock?)."""
     rma = _load(ctx, shop.domain, number)
     got, _ = rmas.receive(rma, actor=actor, at=ctx.clock.now(), received=received)
-    rma = ctx.store.update_rma(shop.domain, got, rma.version)
+    rma = ctx.store.update_rma(shop.domain, got, rma)
     _notify(ctx, shop, rma, "return_received")
     return rma
 
@@ -440,7 +440,7 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     rma = _load(ctx, shop.domain, number)
     if rma.state == "received":
         rma = ctx.store.update_rma(
-            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma.version
+            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma
         )
     rmas.ensure_can(rma, action)
     amount = sum((received_amount(ln) for ln in rma.lines), Decimal("0.00"))
@@ -479,7 +479,7 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
         rma, action, actor=actor, at=ctx.clock.now(), note=f"{amount:.2f} {rma.currency}"
     )
     try:
-        rma = ctx.store.update_rma(shop.domain, done, rma.version)
+        rma = ctx.store.update_rma(shop.domain, done, rma)
     except Conflict:
         # Shopify's refunds/create webhook settled the RMA first; the money moved once.
         return _load(ctx, shop.domain, number)
@@ -605,7 +605,7 @@ def _exchange(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, actio
     rma = _load(ctx, shop.domain, number)
     if rma.state == "received":
         rma = ctx.store.update_rma(
-            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma.version
+            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma
         )
     rmas.ensure_can(rma, action)
     _ensure_settled_by(rma, action)
@@ -629,7 +629,7 @@ def _exchange(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, actio
     )
     done = rmas.apply(rma, action, actor=actor, at=ctx.clock.now(), note=_exchange_note(rma))
     try:
-        rma = ctx.store.update_rma(shop.domain, done, rma.version)
+        rma = ctx.store.update_rma(shop.domain, done, rma)
     except Conflict:
         # Another worker settled it first; Shopify processed the return once.
         return _load(ctx, shop.domain, number)
@@ -778,7 +778,7 @@ def reconcile_external_refund(
                     TimelineEntry(at=now, actor="shopify", action="refunded_in_shopify", note=note),
                 ),
             )
-        store.update_rma(shop, updated, rma.version)
+        store.update_rma(shop, updated, rma)
         logger.info(
             "return settled by a refund made in Shopify", extra={"shop": shop, "rma": rma.number}
         )

@@ -38,6 +38,7 @@ def catch_up_orders(
 ) -> CatchUpResult:
     """Store every order updated since the watermark (or the last 90 days the first time)."""
     started = clock.now()
+    known = store.get_shop(shop)
     mark = store.get_catchup_watermark(shop)
     since = datetime.fromisoformat(mark) - OVERLAP if mark else started - FIRST_IMPORT
     seen = written = 0
@@ -50,7 +51,8 @@ def catch_up_orders(
                 continue
             seen += 1
             snapshot, fulfillments, refunds = admin_order_to_snapshot(order)
-            written += int(store.save_order(shop, snapshot))
+            month = known.month_of(snapshot.created_at) if known else None
+            written += int(store.save_order(shop, snapshot, stats_month=month))
             for f in fulfillments:
                 store.save_fulfillment(shop, f)
             for r in refunds:

@@ -144,7 +144,9 @@ def test_concurrent_rma_transitions_one_wins(store, shop):
     def transition(i):
         barrier.wait()
         try:
-            store.update_rma(shop, _rma("AB12CD34", state=f"s{i}"), expected_version=1)
+            store.update_rma(
+                shop, _rma("AB12CD34", state=f"s{i}"), replace(_rma("AB12CD34"), version=1)
+            )
             results.append("won")
         except Conflict:
             results.append("conflict")
@@ -199,7 +201,7 @@ def test_concurrent_returns_cannot_take_more_than_was_bought(store, shop):
 def test_cancelling_releases_the_held_quantity(store, shop):
     rma = _rma("CANCEL22", qty=2)
     store.create_rma(shop, rma, bought={11: 2})
-    store.update_rma(shop, replace(rma, state="cancelled"), expected_version=1, release=True)
+    store.update_rma(shop, replace(rma, state="cancelled"), replace(rma, version=1), release=True)
     assert store.reserved_quantities(shop, 1) == {}
     store.create_rma(shop, _rma("AGAIN222", qty=2), bought={11: 2})
 
@@ -355,3 +357,74 @@ def test_rate_limit_counts_per_key_and_window(store, shop):
     assert allowed == [True] * 5 + [False] * 2
     assert store.hit_rate_limit(shop, "ip:5.6.7.8", now_epoch=now, window_s=600, limit=5)
     assert store.hit_rate_limit(shop, "ip:1.2.3.4", now_epoch=now + 600, window_s=600, limit=5)
+
+
+def test_state_counts_follow_creations_and_transitions_even_when_racing(store, shop):
+    # GIVEN eight returns submitted at the same moment (each its own order)
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def submit(i):
+        barrier.wait()
+        try:
+            store.create_rma(shop, _rma(f"CNT{i:05d}", order_id=100 + i), bought={11: 1})
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.rma_counts(shop) == {"requested": 8}
+
+    # WHEN three are approved, one of them twice from the same version (one wins)
+    for i in range(3):
+        rma = store.get_rma(shop, f"CNT{i:05d}")
+        store.update_rma(shop, replace(rma, state="approved"), rma)
+    stale = store.get_rma(shop, "CNT00003")
+    store.update_rma(shop, replace(stale, state="approved"), stale)
+    with pytest.raises(Conflict):
+        store.update_rma(shop, replace(stale, state="declined"), stale)
+    # ...and a change that keeps the state moves no counter
+    rma = store.get_rma(shop, "CNT00004")
+    store.update_rma(shop, replace(rma, decline_reason=None), rma)
+
+    # THEN the queue's counts are exact
+    assert store.rma_counts(shop) == {"requested": 4, "approved": 4}
+
+
+def test_monthly_stats_count_an_order_once_however_often_it_is_stored(store, shop):
+    order = replace(_order(id=9100), total=Decimal("120.50"), currency="USD")
+    assert store.save_order(shop, order, stats_month="2026-11")
+    # a redelivery and a later update are stored but not counted again
+    assert store.save_order(shop, order, stats_month="2026-11")
+    later = replace(order, updated_at=order.updated_at + timedelta(minutes=5))
+    assert store.save_order(shop, later, stats_month="2026-11")
+    other = replace(_order(id=9101), total=Decimal("79.50"), currency="USD")
+    store.save_order(shop, other, stats_month="2026-11")
+
+    # a return of two items for size
+    store.create_rma(
+        shop, _rma("STAT0001", qty=2, order_id=9100), bought={11: 2}, stats_month="2026-11"
+    )
+    stats = store.stats_for_month(shop, "2026-11")
+    assert stats["orders"] == 2
+    assert stats["order_value_USD"] == Decimal("200.00")
+    assert stats["rmas"] == 1 and stats["items"] == 2 and stats["reason_size_fit"] == 2
+    assert stats["returned_value_USD"] == Decimal("96.00")
+    assert store.stats_for_month(shop, "2026-10") == {}
+
+    # other effects add to the month by name
+    store.add_stats(shop, "2026-11", "9100", {"recovery_USD": Decimal("10.00"), "delays": 1})
+    assert store.stats_for_month(shop, "2026-11")["recovery_USD"] == Decimal("10.00")
+
+
+def test_rmas_updated_since_reads_only_the_recent_ones(store, shop):
+    store.create_rma(shop, _rma("OLD00001", updated_at="2026-09-01T10:00:00+00:00"), bought={11: 1})
+    store.create_rma(
+        shop, _rma("NEW00001", updated_at="2026-11-20T10:00:00+00:00", order_id=2), bought={11: 1}
+    )
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    assert [r.number for r in store.rmas_updated_since(shop, "requested", since)] == ["NEW00001"]

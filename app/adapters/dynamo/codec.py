@@ -43,6 +43,11 @@ def _pm(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+def _b(value: Any) -> bytes | None:
+    """A binary attribute as bytes (the deserializer hands back a Binary wrapper)."""
+    return bytes(value) if value is not None else None
+
+
 def _compact(d: dict[str, Any]) -> dict[str, Any]:
     """Drop None values: DynamoDB stores absence more cheaply than NULL."""
     return {k: v for k, v in d.items() if v is not None and v != ()}
@@ -64,6 +69,9 @@ def shop_to_item(shop: Shop) -> dict[str, Any]:
             "label_provider": shop.label_provider,
             "sender_email": shop.sender_email,
             "store_credit_bonus_percent": _m(shop.store_credit_bonus_percent),
+            "policy_overrides": dict(shop.policy_overrides) if shop.policy_overrides else None,
+            "label_api_key_encrypted": shop.label_api_key_encrypted,
+            "support_email": shop.support_email,
         }
     )
 
@@ -83,6 +91,9 @@ def shop_from_item(item: dict[str, Any]) -> Shop:
         label_provider=item.get("label_provider", "builtin"),
         sender_email=item.get("sender_email"),
         store_credit_bonus_percent=Decimal(item.get("store_credit_bonus_percent", "0")),
+        policy_overrides=item.get("policy_overrides") or None,
+        label_api_key_encrypted=_b(item.get("label_api_key_encrypted")),
+        support_email=item.get("support_email"),
     )
 
 

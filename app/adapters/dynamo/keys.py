@@ -69,6 +69,34 @@ def data_request_sk(request_id: int) -> str:
     return f"DATAREQUEST#{_pad(request_id)}"
 
 
+# Counters are sharded so that concurrent writers in one shop rarely touch the same item
+# (a transaction touching an item another transaction holds is cancelled).
+COUNTER_SHARDS = 8
+
+
+def counter_shard(ref: str | int) -> int:
+    """A stable shard for an RMA number or an order id."""
+    text = str(ref)
+    return sum(text.encode()) % COUNTER_SHARDS
+
+
+def rma_counts_sk(shard: int) -> str:
+    """How many RMAs are in each state: one attribute per state, summed over shards."""
+    return f"COUNTS#RMA#{shard}"
+
+
+RMA_COUNTS_PREFIX = "COUNTS#RMA#"
+
+
+def stats_sk(month: str, shard: int) -> str:
+    """Monthly analytics counters (`month` = YYYY-MM in the shop's time zone)."""
+    return f"STATS#{month}#{shard}"
+
+
+def stats_prefix(month: str) -> str:
+    return f"STATS#{month}#"
+
+
 def customer_orders_gsi1pk(shop: str, customer_id: int) -> str:
     return f"SHOP#{shop}#CUSTOMER#{_pad(customer_id)}"
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+import random
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -119,22 +122,27 @@ class DynamoStore:
         except BotoCoreError as exc:
             raise _upstream(exc) from exc
 
-    def _transact(self, items: list[dict[str, Any]]) -> None:
+    def _transact(self, items: list[dict[str, Any]], *, attempts: int = 4) -> None:
         for entry in items:
             for body in entry.values():
                 body["TableName"] = self.table_name
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if _error_code(exc) != "TransactionCanceledException":
+        for attempt in range(attempts):
+            try:
+                self._db.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                if _error_code(exc) != "TransactionCanceledException":
+                    raise _upstream(exc) from exc
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    raise Conflict("a conditional write in the transaction failed") from exc
+                # TransactionConflict: another writer holds one of the items right now. Nothing
+                # was written, so trying again is safe (conditions are evaluated afresh).
+                if attempt == attempts - 1:
+                    raise UpstreamError("transaction conflict, retry", retryable=True) from exc
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not crypto
+            except BotoCoreError as exc:
                 raise _upstream(exc) from exc
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
-                raise Conflict("a conditional write in the transaction failed") from exc
-            # TransactionConflict: another writer holds one of the items right now.
-            raise UpstreamError("transaction conflict, retry", retryable=True) from exc
-        except BotoCoreError as exc:
-            raise _upstream(exc) from exc
 
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         start = None
@@ -354,8 +362,14 @@ class DynamoStore:
 
     # -- orders -------------------------------------------------------------
 
-    def save_order(self, shop: str, order: OrderSnapshot) -> bool:
-        """Store the snapshot unless a newer one is stored; False when this one was stale."""
+    def save_order(
+        self, shop: str, order: OrderSnapshot, *, stats_month: str | None = None
+    ) -> bool:
+        """Store the snapshot unless a newer one is stored; False when this one was stale.
+
+        With `stats_month`, the first time the order is stored it is also counted in that
+        month's analytics, in the same transaction (a redelivery counts nothing).
+        """
         item = {
             "PK": keys.shop_pk(shop),
             "SK": keys.order_sk(order.id),
@@ -366,6 +380,26 @@ class DynamoStore:
         if order.customer_id:
             item["GSI1PK"] = keys.customer_orders_gsi1pk(shop, order.customer_id)
             item["GSI1SK"] = keys.order_sk(order.id)
+        if stats_month is not None:
+            try:
+                self._transact(
+                    [
+                        {
+                            "Put": {
+                                "Item": _dump(item),
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                        self._count(
+                            shop,
+                            keys.stats_sk(stats_month, keys.counter_shard(order.id)),
+                            {"orders": 1, f"order_value_{order.currency}": order.total},
+                        ),
+                    ]
+                )
+                return True
+            except Conflict:
+                pass  # already stored: an update of a counted order
         try:
             self._call(
                 "put_item",
@@ -811,25 +845,55 @@ class DynamoStore:
             update["ConditionExpression"] = " AND ".join(conds)
         return {"Update": update}
 
-    def create_rma(self, shop: str, rma: Rma, bought: dict[int, int]) -> None:
+    def _count(self, shop: str, sk: str, increments: Mapping[str, int | Decimal]) -> dict[str, Any]:
+        """An Update adding `increments` to the counters item `sk` (created on first use)."""
+        names = {f"#c{i}": name for i, name in enumerate(increments)}
+        values = {f":c{i}": _ser.serialize(v) for i, v in enumerate(increments.values())}
+        return {
+            "Update": {
+                "Key": _dump({"PK": keys.shop_pk(shop), "SK": sk}),
+                "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names))),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def create_rma(
+        self, shop: str, rma: Rma, bought: dict[int, int], *, stats_month: str | None = None
+    ) -> None:
         """Store a new RMA and hold its quantities, atomically.
 
+        The state counters move in the same transaction, and with `stats_month` the
+        month's analytics count the return, its items, value and reasons.
         Raises Conflict if the number is taken, InvalidInput("quantity") if the
         order has fewer items left to return than the RMA asks for.
         """
+        shard = keys.counter_shard(rma.number)
+        items = [
+            # A number is an RMA's identity: never overwrite one.
+            {
+                "Put": {
+                    "Item": _dump(self._rma_item(shop, rma, 1)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            self._reservation(shop, rma.order_id, rma.reserved, bought),
+            self._count(shop, keys.rma_counts_sk(shard), {f"s_{rma.state}": 1}),
+        ]
+        if stats_month is not None:
+            stats: dict[str, int | Decimal] = {
+                "rmas": 1,
+                "items": sum(ln.quantity for ln in rma.lines),
+                f"returned_value_{rma.currency}": sum(
+                    (ln.price * ln.quantity for ln in rma.lines), Decimal(0)
+                ),
+            }
+            for ln in rma.lines:
+                key = f"reason_{ln.reason}"
+                stats[key] = int(stats.get(key, 0)) + ln.quantity
+            items.append(self._count(shop, keys.stats_sk(stats_month, shard), stats))
         try:
-            self._transact(
-                [
-                    # A number is an RMA's identity: never overwrite one.
-                    {
-                        "Put": {
-                            "Item": _dump(self._rma_item(shop, rma, 1)),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    self._reservation(shop, rma.order_id, rma.reserved, bought),
-                ]
-            )
+            self._transact(items)
         except Conflict as exc:
             reasons = exc.__cause__.response.get("CancellationReasons", []) if exc.__cause__ else []  # type: ignore[attr-defined]
             if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
@@ -838,13 +902,13 @@ class DynamoStore:
                 ) from exc
             raise
 
-    def update_rma(
-        self, shop: str, rma: Rma, expected_version: int, *, release: bool = False
-    ) -> Rma:
-        """Save a transition if nobody changed the RMA since `expected_version`; Conflict otherwise.
+    def update_rma(self, shop: str, rma: Rma, previous: Rma, *, release: bool = False) -> Rma:
+        """Save `rma` if nobody changed it since `previous` was read; Conflict otherwise.
 
+        A change of state moves the state counters in the same transaction.
         `release` gives the RMA's held quantities back to the order (cancelled or declined).
         """
+        expected_version = previous.version
         new_version = expected_version + 1
         put = {
             "Put": {
@@ -855,6 +919,14 @@ class DynamoStore:
             }
         }
         items = [put]
+        if previous.state != rma.state:
+            items.append(
+                self._count(
+                    shop,
+                    keys.rma_counts_sk(keys.counter_shard(rma.number)),
+                    {f"s_{previous.state}": -1, f"s_{rma.state}": 1},
+                )
+            )
         if release:
             items.append(
                 self._reservation(shop, rma.order_id, {k: -v for k, v in rma.reserved.items()}, {})
@@ -915,3 +987,58 @@ class DynamoStore:
             for i in map(_load, res.get("Items", []))
         ]
         return rmas, encode_cursor(res.get("LastEvaluatedKey"))
+
+    def rma_counts(self, shop: str) -> dict[str, int]:
+        """How many of the shop's RMAs are in each state (one query over the counter shards)."""
+        counts: dict[str, int] = {}
+        for item in self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.RMA_COUNTS_PREFIX),
+            ConsistentRead=True,
+        ):
+            for name, value in item.items():
+                if name.startswith("s_"):
+                    counts[name[2:]] = counts.get(name[2:], 0) + int(value)
+        return {state: n for state, n in counts.items() if n}
+
+    def add_stats(
+        self, shop: str, month: str, ref: str, increments: Mapping[str, int | Decimal]
+    ) -> None:
+        """Add to a month's analytics counters (callers make the effect itself happen once)."""
+        update = self._count(shop, keys.stats_sk(month, keys.counter_shard(ref)), increments)[
+            "Update"
+        ]
+        self._call("update_item", **update)
+
+    def stats_for_month(self, shop: str, month: str) -> dict[str, Decimal]:
+        """A month's analytics counters, summed over shards (empty when nothing happened)."""
+        totals: dict[str, Decimal] = {}
+        for item in self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(
+                pk=keys.shop_pk(shop), prefix=keys.stats_prefix(month)
+            ),
+        ):
+            for name, value in item.items():
+                if name not in ("PK", "SK"):
+                    totals[name] = totals.get(name, Decimal(0)) + Decimal(value)
+        return totals
+
+    def rmas_updated_since(
+        self, shop: str, state: str, since: datetime, *, limit: int = 500
+    ) -> list[Rma]:
+        """RMAs in `state` whose last change is at or after `since`, newest first (bounded)."""
+        res = self._call(
+            "query",
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk AND GSI1SK >= :since",
+            ExpressionAttributeValues=_values(
+                pk=keys.rma_state_gsi1pk(shop, state), since=since.astimezone(UTC).isoformat()
+            ),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            replace(codec.rma_from_item(i), version=int(i["version"]))
+            for i in map(_load, res.get("Items", []))
+        ]

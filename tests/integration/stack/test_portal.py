@@ -661,7 +661,7 @@ def test_status_page_shows_the_label_and_its_qr_code(stack, installed, client):
                 "carrier": "USPS",
             },
         ),
-        rma.version,
+        rma,
     )
     page = client.get(portal_link(stack, installed, rma.number)).get_data(as_text=True)
     assert 'href="https://labels.example/l.pdf"' in page
