@@ -428,3 +428,24 @@ def test_rmas_updated_since_reads_only_the_recent_ones(store, shop):
     )
     since = datetime(2026, 11, 1, tzinfo=UTC)
     assert [r.number for r in store.rmas_updated_since(shop, "requested", since)] == ["NEW00001"]
+
+
+def test_due_work_is_read_by_due_time_across_shops_and_scheduled_once(store, shop):
+    other = f"other-{shop}"
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    kind = f"test{time.time_ns()}"
+    assert store.put_due(shop, kind, "1", now - timedelta(hours=2), {"total": Decimal("10.50")})
+    assert not store.put_due(shop, kind, "1", now - timedelta(hours=9), {})  # a redelivery
+    assert store.put_due(other, kind, "2", now - timedelta(hours=1), {})
+    assert store.put_due(shop, kind, "3", now + timedelta(minutes=1), {})  # not due yet
+    due = list(store.due_work(kind, now, page_size=1))
+    assert [(d.shop, d.ref) for d in due] == [(shop, "1"), (other, "2")]
+    assert due[0].data == {"total": Decimal("10.50")}
+    assert due[0].due_at == now - timedelta(hours=2)
+
+    store.delete_due(shop, kind, "1")
+    assert [d.ref for d in store.due_work(kind, now)] == ["2"]
+    # moving work to later takes it out of what is due now
+    store.put_due(other, kind, "2", now + timedelta(days=1), {}, replace_existing=True)
+    assert list(store.due_work(kind, now)) == []
+    assert store.get_due(other, kind, "2").due_at == now + timedelta(days=1)

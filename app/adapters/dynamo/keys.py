@@ -119,6 +119,11 @@ def order_rmas_gsi3pk(shop: str, order_id: int) -> str:
     return f"SHOP#{shop}#ORDERRMAS#{_pad(order_id)}"
 
 
+def due_sk(kind: str, ref: str) -> str:
+    """A piece of scheduled work (a delay check, a backorder notice, a digest) for one thing."""
+    return f"DUE#{kind}#{ref}"
+
+
 def due_gsi2pk(kind: str) -> str:
     return f"DUE#{kind}"
 
