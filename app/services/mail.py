@@ -40,6 +40,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "refund_issued": (*COMMON, "amount", "currency"),
     "store_credit_issued": (*COMMON, "amount", "currency"),
     "exchange_shipped": COMMON,
+    # Proactive service: about an order, not a return.
+    "backorder_notice": ("shop_name", "order_name", "items"),
+    "delay_apology": ("shop_name", "order_name"),
+    "merchant_digest": ("shop_name", "sections"),
 }
 TEMPLATES = tuple(REQUIRED)
 
@@ -78,6 +82,7 @@ def render_email(template: str, context: Mapping[str, Any], locale: str) -> Rend
     values: dict[str, Any] = {
         "customer_name": None,
         "order_name": None,
+        "rma_number": None,
         "portal_url": None,
         "items": (),
         **context,
@@ -103,9 +108,11 @@ def _subject_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: " ".join(str(v).split()) if isinstance(v, str) else v
         for k, v in {
-            "rma_number": values["rma_number"],
+            "rma_number": values.get("rma_number"),
+            "order_name": values.get("order_name"),
             "shop_name": values["shop_name"],
             "amount": values.get("amount_text"),
+            "total": values.get("total"),
         }.items()
     }
 

@@ -39,6 +39,8 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
             "order stored",
             extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},
         )
+        if deps.on_order is not None and known is not None and known.is_installed:
+            deps.on_order(shop, order)
     else:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
 

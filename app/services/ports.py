@@ -32,3 +32,5 @@ class HandlerDeps:
     order_source: OrderSource | None = None
     # Called with each newly shipped fulfillment (exchange items going out).
     on_shipment: Callable[[str, Fulfillment], object] | None = None
+    # Called with each stored order snapshot (backorder checks, delivery promises).
+    on_order: Callable[[str, OrderSnapshot], object] | None = None
