@@ -449,3 +449,21 @@ def test_due_work_is_read_by_due_time_across_shops_and_scheduled_once(store, sho
     store.put_due(other, kind, "2", now + timedelta(days=1), {}, replace_existing=True)
     assert list(store.due_work(kind, now)) == []
     assert store.get_due(other, kind, "2").due_at == now + timedelta(days=1)
+
+
+def test_clearing_a_shop_setting_removes_it_from_the_item(store, shop):
+    saved = Shop(
+        domain=shop,
+        status="installed",
+        sender_email="returns@plume.example",
+        label_api_key_encrypted=b"\x01secret",
+        policy_overrides={"fees.return_label": "5.00"},
+    )
+    store.put_shop(saved)
+    assert store.get_shop(shop).label_api_key_encrypted == b"\x01secret"
+    store.put_shop(
+        replace(saved, sender_email=None, label_api_key_encrypted=None, policy_overrides=None)
+    )
+    got = store.get_shop(shop)
+    assert got.sender_email is None and got.label_api_key_encrypted is None
+    assert got.policy_overrides is None

@@ -53,6 +53,16 @@ def _compact(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None and v != ()}
 
 
+# Profile attributes a merchant can clear: absent from shop_to_item when None.
+SHOP_OPTIONAL_FIELDS = (
+    "return_address",
+    "sender_email",
+    "policy_overrides",
+    "label_api_key_encrypted",
+    "support_email",
+)
+
+
 def shop_to_item(shop: Shop) -> dict[str, Any]:
     return _compact(
         {

@@ -130,3 +130,39 @@ def due_gsi2pk(kind: str) -> str:
 
 def due_gsi2sk(due_utc_iso: str, shop: str, ref: str) -> str:
     return f"{due_utc_iso}#{shop}#{ref}"
+
+
+# -- backorders ---------------------------------------------------------------------------
+
+
+def restock_sk(variant_id: int) -> str:
+    """The merchant's expected restock date of one variant."""
+    return f"RESTOCK#{_pad(variant_id)}"
+
+
+RESTOCK_PREFIX = "RESTOCK#"
+
+
+def backorder_sk(order_id: int) -> str:
+    """The backorder notice of one order (its lines, links and the customer's choices)."""
+    return f"BACKORDER#{_pad(order_id)}"
+
+
+BACKORDER_PREFIX = "BACKORDER#"
+
+
+def backorder_watch_sk(inventory_item_id: int, order_id: int) -> str:
+    """An order short of an item, waiting for its restock (rechecked on inventory updates)."""
+    return f"{backorder_watch_prefix(inventory_item_id)}{_pad(order_id)}"
+
+
+def backorder_watch_prefix(inventory_item_id: int) -> str:
+    return f"BACKORDERWATCH#{_pad(inventory_item_id)}#"
+
+
+def delay_sk(order_id: int) -> str:
+    """What was done for a late order (upgrade, credit, apology): one record per order."""
+    return f"DELAY#{_pad(order_id)}"
+
+
+DELAY_PREFIX = "DELAY#"

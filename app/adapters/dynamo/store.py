@@ -188,11 +188,16 @@ class DynamoStore:
             "GSI1PK": keys.shops_by_status_gsi1pk(shop.status),
             "GSI1SK": shop.domain,
         }
+        # A profile field set to None (an email cleared, a key removed) leaves the item.
+        cleared = [k for k in codec.SHOP_OPTIONAL_FIELDS if k not in fields]
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in fields)
+        if cleared:
+            expression += " REMOVE " + ", ".join(f"#{k}" for k in cleared)
         self._call(
             "update_item",
             Key=_dump({"PK": keys.shop_pk(shop.domain), "SK": keys.SHOP_SK}),
-            UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in fields),
-            ExpressionAttributeNames={f"#{k}": k for k in fields},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={f"#{k}": k for k in [*fields, *cleared]},
             ExpressionAttributeValues=_values(**fields),
         )
 
@@ -1121,6 +1126,270 @@ class DynamoStore:
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+    # -- delayed shipments --------------------------------------------------------------
+
+    def record_delay(
+        self,
+        shop: str,
+        order_id: int,
+        record: Mapping[str, Any],
+        *,
+        month: str,
+        stats: Mapping[str, int | Decimal],
+    ) -> bool:
+        """Keep what was done for a late order and count it in the month's analytics, once.
+
+        One transaction: the record and the counters move together, so two sweeps on
+        the same order count it once. False when the order was already recorded.
+        """
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.delay_sk(order_id),
+            **record,
+            "type": "delay",
+            "order_id": order_id,
+        }
+        try:
+            self._transact(
+                [
+                    {
+                        "Put": {
+                            "Item": _dump(item),
+                            # An order is compensated once: the first record is the truth.
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    self._count(shop, keys.stats_sk(month, keys.counter_shard(order_id)), stats),
+                ]
+            )
+        except Conflict:
+            return False
+        return True
+
+    def get_delay(self, shop: str, order_id: int) -> dict[str, Any] | None:
+        """The record of a late order's compensation, or None when it was never late."""
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.delay_sk(order_id)}),
+            ConsistentRead=True,
+        )
+        return _load(res["Item"]) if "Item" in res else None
+
+    def list_delays(self, shop: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The shop's compensated late orders, newest order first (for the admin)."""
+        res = self._call(
+            "query",
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.DELAY_PREFIX),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_load(i) for i in res.get("Items", [])]
+
+    # -- backorders -------------------------------------------------------------
+
+    def get_restock_date(self, shop: str, variant_id: int) -> dict[str, Any] | None:
+        """The merchant's expected restock date of a variant (`expected_on`, ISO), or None."""
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.restock_sk(variant_id)}),
+            ConsistentRead=True,
+        )
+        return _load(res["Item"]) if "Item" in res else None
+
+    def put_restock_date(
+        self,
+        shop: str,
+        variant_id: int,
+        *,
+        expected_on: str,
+        sku: str | None,
+        title: str | None,
+        set_by: str,
+        set_at: str,
+    ) -> None:
+        """Set (or move) a variant's expected restock date; the last merchant edit wins."""
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.restock_sk(variant_id),
+            "type": "restock",
+            "variant_id": variant_id,
+            "expected_on": expected_on,
+            "sku": sku,
+            "title": title,
+            "set_by": set_by,
+            "set_at": set_at,
+        }
+        self._call("put_item", Item=_dump(item))
+
+    def delete_restock_date(self, shop: str, variant_id: int) -> None:
+        """Forget a variant's restock date: its next notice says the date is not known."""
+        self._call(
+            "delete_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.restock_sk(variant_id)}),
+        )
+
+    def list_restock_dates(self, shop: str) -> list[dict[str, Any]]:
+        """Every restock date the merchant set, by variant id."""
+        return list(
+            self._query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues=_values(
+                    pk=keys.shop_pk(shop), prefix=keys.RESTOCK_PREFIX
+                ),
+            )
+        )
+
+    def create_backorder_notice(self, shop: str, order_id: int, notice: Mapping[str, Any]) -> bool:
+        """Record what an order's backorder notice says; False when one is recorded already."""
+        item = {
+            **notice,
+            "PK": keys.shop_pk(shop),
+            "SK": keys.backorder_sk(order_id),
+            "type": "backorder_notice",
+            "order_id": order_id,
+            "choices": {},
+        }
+        try:
+            self._call(
+                "put_item",
+                Item=_dump(item),
+                # One notice per order: concurrent checks and retries all send the first one's
+                # content (and links), never a second version.
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError:
+            return False
+        return True
+
+    def get_backorder_notice(self, shop: str, order_id: int) -> dict[str, Any] | None:
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.backorder_sk(order_id)}),
+            ConsistentRead=True,
+        )
+        return _load(res["Item"]) if "Item" in res else None
+
+    def set_backorder_notice_status(self, shop: str, order_id: int, status: str, at: str) -> None:
+        """Mark a recorded notice `sent` (or `undeliverable`), with the time."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.backorder_sk(order_id)}),
+                UpdateExpression="SET #s = :s, status_at = :at",
+                # Only a notice that exists: a late worker must not create a bare item.
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=_values(s=status, at=at),
+            )
+        except ClientError:
+            return
+
+    def list_backorder_notices(self, shop: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The shop's backorder notices, newest order first (at most `limit`)."""
+        res = self._call(
+            "query",
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), prefix=keys.BACKORDER_PREFIX),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_load(i) for i in res.get("Items", [])]
+
+    def claim_backorder_choice(
+        self, shop: str, order_id: int, line_item_id: int, choice: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Record the customer's choice for a line; None when this caller made it first, else
+        the choice already recorded. Raises Conflict when the order has no notice."""
+        line = f"L{line_item_id}"
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.backorder_sk(order_id)}),
+                UpdateExpression="SET choices.#l = :c",
+                # One choice per line, ever: the first link used wins, so a second click (or
+                # the other link of the pair) can never refund twice or undo a refund.
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(choices.#l)",
+                ExpressionAttributeNames={"#l": line},
+                ExpressionAttributeValues=_values(c=dict(choice)),
+            )
+        except ClientError as exc:
+            notice = self.get_backorder_notice(shop, order_id)
+            existing = (notice or {}).get("choices", {}).get(line)
+            if existing is None:
+                raise Conflict(f"order {order_id} has no backorder notice") from exc
+            return existing
+        return None
+
+    def finish_backorder_choice(
+        self, shop: str, order_id: int, line_item_id: int, jti: str, result: Mapping[str, Any]
+    ) -> None:
+        """Mark a started choice done with its result (a refund's id and amount)."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.backorder_sk(order_id)}),
+                UpdateExpression="SET choices.#l.#s = :done, choices.#l.#r = :result",
+                # Only the link that claimed the line finishes it, and only once.
+                ConditionExpression="choices.#l.jti = :jti AND choices.#l.#s = :started",
+                ExpressionAttributeNames={"#l": f"L{line_item_id}", "#s": "status", "#r": "result"},
+                ExpressionAttributeValues=_values(
+                    done="done", started="started", jti=jti, result=dict(result)
+                ),
+            )
+        except ClientError:
+            return
+
+    def release_backorder_choice(
+        self, shop: str, order_id: int, line_item_id: int, jti: str
+    ) -> None:
+        """Forget a started choice whose action certainly did not happen."""
+        try:
+            self._call(
+                "update_item",
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.backorder_sk(order_id)}),
+                UpdateExpression="REMOVE choices.#l",
+                # A finished choice happened (money moved): it is never forgotten.
+                ConditionExpression="choices.#l.jti = :jti AND choices.#l.#s = :started",
+                ExpressionAttributeNames={"#l": f"L{line_item_id}", "#s": "status"},
+                ExpressionAttributeValues=_values(started="started", jti=jti),
+            )
+        except ClientError:
+            return
+
+    def watch_backorder(self, shop: str, inventory_item_id: int, order_id: int) -> None:
+        """Remember that an order waits for an item's restock (inventory updates recheck it)."""
+        item = {
+            "PK": keys.shop_pk(shop),
+            "SK": keys.backorder_watch_sk(inventory_item_id, order_id),
+            "type": "backorder_watch",
+            "order_id": order_id,
+        }
+        self._call("put_item", Item=_dump(item))
+
+    def unwatch_backorder(self, shop: str, inventory_item_id: int, order_id: int) -> None:
+        self._call(
+            "delete_item",
+            Key=_dump(
+                {
+                    "PK": keys.shop_pk(shop),
+                    "SK": keys.backorder_watch_sk(inventory_item_id, order_id),
+                }
+            ),
+        )
+
+    def orders_awaiting_restock(self, shop: str, inventory_item_id: int) -> list[int]:
+        """Orders waiting for an item to come back in stock."""
+        return [
+            int(item["order_id"])
+            for item in self._query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues=_values(
+                    pk=keys.shop_pk(shop), prefix=keys.backorder_watch_prefix(inventory_item_id)
+                ),
+            )
+        ]
 
 
 @dataclass(frozen=True)
