@@ -26,11 +26,12 @@ from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.domain.orders import Fulfillment, OrderSnapshot, Refund
 from app.domain.shops import Shop
-from app.errors import InvalidInput, NotAllowed, UpstreamError
-from app.observability import Metrics
-from app.services import install, return_effects, returns, webhooks
+from app.errors import HemlineError, InvalidInput, NotAllowed, UpstreamError
+from app.observability import Metrics, logger
+from app.services import backorders, delays, install, return_effects, returns, sla, sync, webhooks
 from app.services.install import ShopSetup
 from app.services.ports import HandlerDeps, WebhookQueue
+from app.services.proactive import ProactiveContext
 from app.services.returns import ReturnsContext
 from app.services.tokens import AccessTokens
 from app.session_tokens import SessionToken
@@ -133,13 +134,29 @@ class Container:
         return admin_order_to_snapshot(order) if order else None
 
     def label_provider_for(self, shop: Shop) -> LabelProvider:
-        """The shop's label provider; the built-in PDF label unless the merchant chose another."""
+        """The shop's label provider; the built-in PDF label unless the merchant chose another.
+
+        Raises InvalidInput when EasyPost or Shippo has no API key saved yet, UpstreamError
+        when the saved key does not decrypt.
+        """
         if shop.label_provider == "builtin":
             return BuiltinLabelProvider(carrier="Hemline", currency=shop.currency)
-        raise InvalidInput(
-            f"the {shop.label_provider} label provider has no API key yet; add it in settings",
-            "label_provider",
-        )
+        # Imported here: only shops on a paid provider pay for loading its SDK.
+        from app.adapters.labels.easypost import EasyPostLabelProvider
+        from app.adapters.labels.shippo import ShippoLabelProvider
+        from app.services.settings import decrypt_label_key
+
+        providers = {"easypost": EasyPostLabelProvider, "shippo": ShippoLabelProvider}
+        if shop.label_provider not in providers:
+            raise InvalidInput(f"unknown label provider {shop.label_provider}", "label_provider")
+        api_key = decrypt_label_key(self.cipher, shop)
+        if not api_key:
+            raise InvalidInput(
+                f"the {shop.label_provider} label provider has no API key yet; add it in settings",
+                "label_provider",
+            )
+        # No base URL: each SDK's default is the provider's public API root.
+        return providers[shop.label_provider](api_key)
 
     def returns_context(self) -> ReturnsContext:
         from app.web.portal import status_link
@@ -157,19 +174,82 @@ class Container:
             status_link=lambda shop, number: status_link(shop, number, settings=self.settings),
         )
 
+    def proactive_context(self) -> ProactiveContext:
+        from app.services.eligibility import policy_for
+
+        return ProactiveContext(
+            store=self.store,
+            ledger=DynamoLedger(self.store),
+            clock=self.clock,
+            admin_for=self.admin_for,
+            mailer=self.mailer,
+            policy_for=policy_for,
+            app_url=self.settings.app_url,
+            link_secret=self.settings.secret_key.encode(),
+        )
+
     def handler_deps(self) -> HandlerDeps:
         return HandlerDeps(
             store=self.store,
             clock=self.clock,
             order_source=self.order_from_shopify,
             on_shipment=self.on_shipment,
+            on_order=self.on_order,
+            on_inventory=self.on_inventory,
+        )
+
+    def on_order(self, shop: str, order: OrderSnapshot) -> None:
+        """A new order: promise its delivery date (delay check) and look for backordered items.
+
+        Neither may fail the webhook: each schedules its own retry as due work.
+        """
+        known = self.store.get_shop(shop)
+        view = self.store.get_order(shop, order.id)
+        if known is None or view is None:
+            return
+        ctx = self.proactive_context()
+        delays.schedule(ctx, known, view)
+        try:
+            backorders.check_order(ctx, known, order.id, locale=order.customer_locale)
+        except HemlineError as exc:
+            logger.warning(
+                "backorder check deferred to the sweep",
+                extra={"shop": shop, "order_id": order.id, "error": str(exc)},
+            )
+
+    def on_inventory(self, shop: str, inventory_item_id: int) -> None:
+        known = self.store.get_shop(shop)
+        if known is not None and known.is_installed:
+            backorders.recheck_inventory_item(self.proactive_context(), known, inventory_item_id)
+
+    def reconcile(self) -> dict[str, str]:
+        """The daily reconciliation: subscriptions, missed orders (with their hooks), digests."""
+
+        def schedule_digest(shop: str) -> None:
+            known = self.store.get_shop(shop)
+            if known is not None:
+                sla.ensure_digest_scheduled(self.store, known, self.clock.now())
+
+        return sync.reconcile_shops(
+            store=self.store,
+            setup=self.shop_setup,
+            admin_for=self.admin_for,
+            clock=self.clock,
+            app_url=self.settings.app_url,
+            on_order=self.on_order,
+            on_shop=schedule_digest,
         )
 
     def on_shipment(self, shop: str, fulfillment: Fulfillment) -> None:
-        """A shipment of a shop that can be asked: tell customers whose exchange items it carries."""
+        """A shipment of a shop that can be asked: tell customers whose exchange items it carries;
+        a delivered one settles its order's delivery promise."""
         if self.store.get_tokens(shop) is None:
             return
         returns.exchange_shipped(self.returns_context(), shop, fulfillment)
+        if fulfillment.delivered_at is not None:
+            delays.on_delivered(
+                self.proactive_context(), shop, fulfillment.order_id, fulfillment.delivered_at
+            )
 
     def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
         return webhooks.process_webhook(

@@ -10,17 +10,17 @@ from typing import Any
 
 from app.container import get_container
 from app.observability import logger
-from app.services import sync
+from app.services import sweeps
 
 
 @logger.inject_lambda_context(clear_state=True)
 def reconcile(event: dict[str, Any], context: Any) -> dict[str, str]:
-    """Daily: re-create lost webhook subscriptions and catch up orders for every installed shop."""
+    """Daily: re-create lost webhook subscriptions, catch up missed orders, schedule digests."""
+    return get_container().reconcile()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def proactive(event: dict[str, Any], context: Any) -> dict[str, dict[str, object]]:
+    """Every 15 minutes: backorder notices, late-order upgrades and credits, daily digests."""
     c = get_container()
-    return sync.reconcile_shops(
-        store=c.store,
-        setup=c.shop_setup,
-        admin_for=c.admin_for,
-        clock=c.clock,
-        app_url=c.settings.app_url,
-    )
+    return sweeps.run_proactive(c.proactive_context(), c.clock.now())

@@ -5,6 +5,7 @@ Errors are reduced to one `InvalidPolicy` naming the field (`fees.restocking.per
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
@@ -91,8 +92,7 @@ def policy_from_mapping(document: Any) -> Policy:
         raise policy_error(exc) from None
 
 
-def load_policy(yaml_text: str) -> Policy:
-    """Parse and validate a policy written in YAML. Raises InvalidPolicy naming the field."""
+def _parse_yaml(yaml_text: str) -> Any:
     try:
         document = yaml.load(yaml_text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -100,7 +100,12 @@ def load_policy(yaml_text: str) -> Policy:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise InvalidPolicy("policy", f"malformed YAML{where}: {problem}") from None
-    return policy_from_mapping(document)
+    return document
+
+
+def load_policy(yaml_text: str) -> Policy:
+    """Parse and validate a policy written in YAML. Raises InvalidPolicy naming the field."""
+    return policy_from_mapping(_parse_yaml(yaml_text))
 
 
 def _preset_files() -> dict[str, Any]:
@@ -119,14 +124,34 @@ def preset_names() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16)
-def load_preset(name: str) -> Policy:
-    """The preset `name` (cached: policies are immutable). Raises UnknownPreset."""
+def _preset_text(name: str) -> str:
     files = _preset_files()
     if name not in files:
         raise UnknownPreset(
             "preset", f"unknown preset {name!r} (expected one of {', '.join(preset_names())})"
         )
-    policy = load_policy(files[name].read_text(encoding="utf-8"))
+    return files[name].read_text(encoding="utf-8")
+
+
+def preset_document(name: str) -> dict[str, Any]:
+    """A fresh copy of the preset's YAML mapping, to change before validating it with
+    `policy_from_mapping` (a merchant's overrides). Raises UnknownPreset."""
+    return copy.deepcopy(_preset_mapping(name))
+
+
+@lru_cache(maxsize=16)
+def _preset_mapping(name: str) -> dict[str, Any]:
+    # Parsed once; callers only ever see deep copies, so this one is never changed.
+    document = _parse_yaml(_preset_text(name))
+    if not isinstance(document, dict):
+        raise InvalidPolicy("policy", f"preset file {name}.yaml is not a mapping")
+    return document
+
+
+@lru_cache(maxsize=16)
+def load_preset(name: str) -> Policy:
+    """The preset `name` (cached: policies are immutable). Raises UnknownPreset."""
+    policy = load_policy(_preset_text(name))
     if policy.name != name:
         raise InvalidPolicy("name", f"preset file {name}.yaml declares name {policy.name!r}")
     return policy

@@ -116,6 +116,8 @@ class OrderSnapshot:
     fulfillment_status: str | None = None
     tags: tuple[str, ...] = ()
     test: bool = False
+    # The language the customer shopped in (orders/create's customer_locale), e.g. "zh-CN".
+    customer_locale: str | None = None
 
     @property
     def gid(self) -> str:
@@ -129,6 +131,13 @@ class OrderSnapshot:
     def redacted(self) -> OrderSnapshot:
         """The same order with every personal field erased (compliance redaction)."""
         return replace(self, email=None, customer_id=None, shipping_zip=None)
+
+
+def _locale(value: object) -> str | None:
+    """A BCP 47 tag as Shopify sends it ("en", "zh-CN"); anything else is ignored."""
+    if isinstance(value, str) and 0 < len(value) <= 35 and value.replace("-", "").isalnum():
+        return value
+    return None
 
 
 def parse_order(payload: dict[str, Any]) -> OrderSnapshot:
@@ -197,6 +206,7 @@ def parse_order(payload: dict[str, Any]) -> OrderSnapshot:
         shipping_country=(shipping.get("country_code") or None),
         shipping_zip=(shipping.get("zip") or None),
         shipping_method=(shipping_lines[0].get("title") if shipping_lines else None),
+        customer_locale=_locale(payload.get("customer_locale")),
         financial_status=payload.get("financial_status"),
         fulfillment_status=payload.get("fulfillment_status"),
         tags=_tags(payload.get("tags")),

@@ -42,7 +42,7 @@ class Shop:
     sender_email: str | None = None
     # Extra store credit, in percent of the credited amount, to favour credit over refunds.
     store_credit_bonus_percent: Decimal = Decimal("0")
-    # The merchant's changes to the preset: dotted policy path -> value (see app/services/policy.py).
+    # The merchant's changes to the preset: dotted policy path -> value (see app/services/policy_settings.py).
     policy_overrides: Mapping[str, Any] | None = None
     # The label provider's API key, encrypted with the token cipher (shop as context).
     label_api_key_encrypted: bytes | None = None

@@ -17,6 +17,10 @@ from app.domain.orders import LineItem, OrderView
 from app.domain.shops import Shop
 from app.errors import InvalidInput
 
+# The two modules need each other (the effective policy here, the request builder there):
+# imported as a module, so either may be imported first.
+from app.services import policy_settings
+
 # What the portal asks about each line before the customer picks a reason:
 # the most common discretionary reason, so windows and final-sale rules show.
 PREVIEW_REASON = "changed_mind"
@@ -53,7 +57,8 @@ class LineEligibility:
 
 
 def policy_for(shop: Shop) -> policies.Policy:
-    return policies.load_preset(shop.policy_preset)
+    """The shop's effective policy: its preset with the merchant's overrides (cached)."""
+    return policy_settings.policy_for(shop)
 
 
 def _line_json(li: LineItem) -> dict[str, Any]:
@@ -107,11 +112,22 @@ def decide(
     shop: Shop, view: OrderView, lines: Sequence[RequestedLine], now: datetime
 ) -> policies.Decision:
     """The policy decision for a request; raises InvalidInput naming the field for a malformed one."""
+    return decide_under(policy_for(shop), shop, view, lines, now)
+
+
+def decide_under(
+    policy: policies.Policy,
+    shop: Shop,
+    view: OrderView,
+    lines: Sequence[RequestedLine],
+    now: datetime,
+) -> policies.Decision:
+    """As `decide`, under a given policy (a preview of unsaved settings). Raises InvalidInput."""
     try:
         request = policies.parse_request(evaluation_request(shop, view, lines, now))
     except policies.PolicyError as exc:
         raise InvalidInput(exc.message, exc.field) from exc
-    return policies.evaluate(policy_for(shop), request)
+    return policies.evaluate(policy, request)
 
 
 def order_eligibility(

@@ -7,10 +7,13 @@ joins them, so nothing that came early is lost.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from app.adapters.dynamo.ledger import DynamoLedger
+from app.adapters.dynamo.store import CREATED
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
+from app.errors import InvalidInput
 from app.observability import logger
 from app.services.ports import HandlerDeps
 from app.services.returns import reconcile_external_refund
@@ -27,19 +30,23 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
     store = deps.store
     fresh = deps.order_source(shop, order.id) if deps.order_source else None
     if fresh is not None:
+        # The Admin API's order is richer, but only the webhook says the customer's language.
+        locale = order.customer_locale
         order, fulfillments, refunds = fresh
+        order = replace(order, customer_locale=order.customer_locale or locale)
         for f in fulfillments:
             store.save_fulfillment(shop, f)
         for r in refunds:
             store.save_refund(shop, r)
     known = store.get_shop(shop)
     month = known.month_of(order.created_at) if known else None
-    if store.save_order(shop, order, stats_month=month):
+    saved = store.save_order(shop, order, stats_month=month)
+    if saved:
         logger.info(
             "order stored",
             extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},
         )
-        if deps.on_order is not None and known is not None and known.is_installed:
+        if saved == CREATED and deps.on_order is not None and known and known.is_installed:
             deps.on_order(shop, order)
     else:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
@@ -72,3 +79,12 @@ def apply_refund(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
         "refund recorded" if stored else "refund already recorded",
         extra={"shop": shop, "order_id": refund.order_id, "refund_id": refund.id},
     )
+
+
+def apply_inventory_level(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
+    """inventory_levels/update: stock moved; orders waiting on that item are checked again."""
+    item_id = payload.get("inventory_item_id")
+    if not isinstance(item_id, int) or isinstance(item_id, bool) or item_id <= 0:
+        raise InvalidInput("must be a positive whole number", "inventory_item_id")
+    if deps.on_inventory is not None:
+        deps.on_inventory(shop, item_id)

@@ -34,3 +34,5 @@ class HandlerDeps:
     on_shipment: Callable[[str, Fulfillment], object] | None = None
     # Called with each stored order snapshot (backorder checks, delivery promises).
     on_order: Callable[[str, OrderSnapshot], object] | None = None
+    # Called with a stock change of an inventory item (backordered orders waiting on it).
+    on_inventory: Callable[[str, int], object] | None = None

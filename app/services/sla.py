@@ -219,6 +219,7 @@ def send_digest(ctx: ProactiveContext, work: DueWork, shop: Shop) -> bool:
                     "sections": digest_sections(report),
                     "total": report.total,
                     "admin_url": f"{ctx.app_url}/admin?shop={shop.domain}",
+                    "footer_key": "mail.footer_merchant",
                 },
                 locale=digest_locale(shop),
                 mailer=ctx.mailer,

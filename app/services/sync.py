@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.adapters.dynamo.store import DynamoStore
+from app.adapters.dynamo.store import CREATED, DynamoStore
 from app.adapters.shopify_admin import admin_order_to_snapshot
 from app.clock import Clock
+from app.domain.orders import OrderSnapshot
 from app.errors import HemlineError
 from app.observability import logger
 from app.services.install import ShopSetup
@@ -33,8 +34,17 @@ class CatchUpResult:
     orders_written: int
 
 
+OnOrder = Callable[[str, OrderSnapshot], object]
+
+
 def catch_up_orders(
-    shop: str, *, store: DynamoStore, admin: AdminClient, clock: Clock, page_size: int = 50
+    shop: str,
+    *,
+    store: DynamoStore,
+    admin: AdminClient,
+    clock: Clock,
+    page_size: int = 50,
+    on_order: OnOrder | None = None,
 ) -> CatchUpResult:
     """Store every order updated since the watermark (or the last 90 days the first time)."""
     started = clock.now()
@@ -52,7 +62,11 @@ def catch_up_orders(
             seen += 1
             snapshot, fulfillments, refunds = admin_order_to_snapshot(order)
             month = known.month_of(snapshot.created_at) if known else None
-            written += int(store.save_order(shop, snapshot, stats_month=month))
+            saved = store.save_order(shop, snapshot, stats_month=month)
+            written += bool(saved)
+            if saved == CREATED and on_order is not None:
+                # An order the webhooks missed gets what orders/create would have given it.
+                on_order(shop, snapshot)
             for f in fulfillments:
                 store.save_fulfillment(shop, f)
             for r in refunds:
@@ -74,6 +88,8 @@ def reconcile_shops(
     admin_for: Callable[[str], AdminClient],
     clock: Clock,
     app_url: str,
+    on_order: OnOrder | None = None,
+    on_shop: Callable[[str], object] | None = None,
 ) -> dict[str, str]:
     """For every installed shop: re-create lost subscriptions, then catch up orders.
 
@@ -86,7 +102,11 @@ def reconcile_shops(
             created = setup.ensure_webhook_subscriptions(
                 shop, f"{app_url}/webhooks", API_SUBSCRIBED_TOPICS
             )
-            result = catch_up_orders(shop, store=store, admin=admin_for(shop), clock=clock)
+            result = catch_up_orders(
+                shop, store=store, admin=admin_for(shop), clock=clock, on_order=on_order
+            )
+            if on_shop is not None:
+                on_shop(shop)
             outcomes[shop] = (
                 f"ok: {len(created)} subscriptions re-created, {result.orders_written} orders updated"
             )

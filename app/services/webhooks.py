@@ -48,6 +48,7 @@ TOPIC_HANDLERS: Mapping[str, Handler] = {
     "fulfillments/create": orders.apply_fulfillment,
     "fulfillments/update": orders.apply_fulfillment,
     "refunds/create": orders.apply_refund,
+    "inventory_levels/update": orders.apply_inventory_level,
     "app/uninstalled": _with_store_and_clock(shops.uninstall_shop),
     "customers/data_request": _with_store_and_clock(compliance.export_customer_data),
     "customers/redact": _with_store_and_clock(compliance.redact_customer),

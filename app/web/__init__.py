@@ -31,14 +31,33 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.extensions["hemline"] = container
 
-    from app.web import admin, api, auth, health, portal, webhooks
+    from app.web import (
+        admin,
+        admin_analytics,
+        admin_backorders,
+        admin_policy,
+        admin_settings,
+        api,
+        api_metrics,
+        auth,
+        health,
+        oneclick,
+        portal,
+        webhooks,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_settings.bp)
+    app.register_blueprint(admin_policy.bp)
+    app.register_blueprint(admin_analytics.bp)
+    app.register_blueprint(admin_backorders.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(oneclick.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_metrics.bp)
     if settings.is_local:
         from app.web import dev
 

@@ -16,16 +16,17 @@ from app.domain.rma import Rma
 from app.domain.shops import ensure_shop_domain
 from app.errors import Conflict, InvalidInput, NotAllowed, UpstreamError
 from app.i18n_portal import PORTAL, label
+from app.services import policy_settings
 from app.web.admin_auth import require_session_page, session_token_from_request
-from app.web.api import (
+from app.web.desk import (
     ACTIONS,
-    _parse_limit,
-    _role,
-    _run_action,
-    _search,
-    _shop,
+    current_role,
+    current_shop,
+    parse_limit,
     rma_json,
     rma_summary,
+    run_action,
+    search_rmas,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,7 +38,7 @@ DEV_TOKEN_TTL_S = 8 * 3600
 def home() -> Any:
     c = current_app.extensions["hemline"]
     shop = c.store.get_shop(g.shop)
-    policy = policies.load_preset(shop.policy_preset)
+    policy = policy_settings.policy_for(shop)
     return render_template(
         "admin/home.html",
         shop=shop,
@@ -133,14 +134,14 @@ BADGE_TONE = {
 }
 
 
-def _desk_context() -> dict[str, Any]:
+def desk_context() -> dict[str, Any]:
     """What every desk page needs: the shop, the token to carry forward, the role."""
     c = current_app.extensions["hemline"]
-    shop = _shop()
+    shop = current_shop()
     return {
         "shop": shop,
         "token": session_token_from_request(),
-        "role": _role(),
+        "role": current_role(),
         "local": c.settings.is_local,
         "api_key": c.settings.shopify_api_key,
         "state_label": lambda code: label("en", "state", code),
@@ -160,7 +161,7 @@ def _shop_time(iso: str | None, timezone: str) -> str:
     return f"{at:%b} {at.day}, {at:%Y} {at:%H:%M} {at.tzname()}"
 
 
-def _message(exc: Exception) -> str:
+def field_message(exc: Exception) -> str:
     """An InvalidInput's message without the field name in front of it."""
     text = str(exc)
     field = getattr(exc, "field", None)
@@ -173,7 +174,7 @@ def _message(exc: Exception) -> str:
 @require_session_page
 def returns_queue() -> Any:
     """The queue: one page of returns in a state, or the returns a search names."""
-    ctx = _desk_context()
+    ctx = desk_context()
     store = current_app.extensions["hemline"].store
     state_arg = request.args.get("state") or None
     q = (request.args.get("q") or "").strip()
@@ -185,11 +186,11 @@ def returns_queue() -> Any:
     try:
         if state_arg is not None and state_arg not in rmas.STATES:
             raise InvalidInput(f"must be one of {', '.join(rmas.STATES)}", "state")
-        limit = _parse_limit(request.args.get("limit"))
+        limit = parse_limit(request.args.get("limit"))
         if q:
             if len(q) > 64:
                 raise InvalidInput("is too long", "q")
-            summaries = [rma_summary(r) for r in _search(g.shop, q, state_arg)[:limit]]
+            summaries = [rma_summary(r) for r in search_rmas(g.shop, q, state_arg)[:limit]]
         else:
             state = state_arg or "requested"
             page, next_cursor = store.list_rmas(
@@ -202,7 +203,7 @@ def returns_queue() -> Any:
             "q": "Search for an RMA or order number (at most 64 characters).",
             "cursor": "That page link has expired. Start again from the first page.",
         }
-        error = messages.get(exc.field or "", _message(exc))
+        error = messages.get(exc.field or "", field_message(exc))
         status = 422
     return (
         render_template(
@@ -213,6 +214,7 @@ def returns_queue() -> Any:
             rmas=summaries,
             next_cursor=next_cursor,
             error=error,
+            counts=store.rma_counts(g.shop),
             **ctx,
         ),
         status,
@@ -227,7 +229,7 @@ def _render_detail(
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
 ) -> Any:
-    ctx = _desk_context()
+    ctx = desk_context()
     data = rma_json(rma, ctx["role"])
     done = request.args.get("done", "")
     return (
@@ -251,7 +253,7 @@ def _get_rma_or_404(number: str) -> Rma | None:
 
 
 def _not_found(number: str) -> Any:
-    ctx = _desk_context()
+    ctx = desk_context()
     return render_template("admin/not_found.html", number=number, **ctx), 404
 
 
@@ -303,11 +305,11 @@ def act_on_return(number: str, action: str) -> Any:
         return _not_found(number)
     body = _form_body(rma, action)
     try:
-        updated = _run_action(action, _shop(), rma, body)
+        updated = run_action(action, current_shop(), rma, body)
     except InvalidInput as exc:
         field = exc.field or action
         return _render_detail(
-            rma, status=422, errors={field: _message(exc)}, form=dict(request.form)
+            rma, status=422, errors={field: field_message(exc)}, form=dict(request.form)
         )
     except NotAllowed as exc:
         return _render_detail(rma, status=403, banner=f"You can't do that: {exc}.")

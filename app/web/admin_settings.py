@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from app.errors import NotAllowed, UpstreamError
 from app.services import settings as shop_settings
-from app.web.admin import _desk_context
+from app.web.admin import desk_context
 from app.web.admin_auth import require_session_page, session_token_from_request
 
 bp = Blueprint("admin_settings", __name__, url_prefix="/admin")
@@ -27,7 +27,7 @@ def _render(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ) -> Any:
-    ctx = ctx or _desk_context()
+    ctx = ctx or desk_context()
     shop = ctx["shop"]
     return (
         render_template(
@@ -57,7 +57,7 @@ def show_settings() -> Any:
 def save_settings() -> Any:
     """Save the whole form (owners and managers); 422 with each problem next to its field."""
     c = current_app.extensions["hemline"]
-    ctx = _desk_context()
+    ctx = desk_context()
     try:
         shop_settings.update_settings(
             c.store, c.cipher, ctx["shop"], request.form, by_role=ctx["role"]

@@ -104,7 +104,7 @@ def main() -> int:
         settings = Settings.from_env(env)
 
         from app.container import build_container, dynamodb_client
-        from app.services import sync
+        from app.services import sla, sweeps, sync
         from app.web import create_app
 
         client = dynamodb_client(settings)
@@ -122,14 +122,21 @@ def main() -> int:
         for domain, preset in DEMO_SHOPS.items():
             landing = install_shop(base, domain)
             shop = container.store.get_shop(domain)
-            container.store.put_shop(
-                replace(shop, policy_preset=preset, return_address=DEMO_RETURN_ADDRESSES[domain])
+            shop = replace(
+                shop,
+                policy_preset=preset,
+                return_address=shop.return_address or DEMO_RETURN_ADDRESSES[domain],
+                support_email=shop.support_email or f"support@{domain.split('.')[0]}.example",
             )
+            container.store.put_shop(shop)
+            sla.ensure_digest_scheduled(container.store, shop, container.clock.now())
+            # New orders get what orders/create gives them: backorder checks, delivery promises.
             imported = sync.catch_up_orders(
                 domain,
                 store=container.store,
                 admin=container.admin_for(domain),
                 clock=container.clock,
+                on_order=container.on_order,
             )
             demo.append((domain, preset, imported.orders_seen, landing))
 
@@ -164,13 +171,8 @@ def main() -> int:
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
         while not stop.wait(sweep_every):
-            sync.reconcile_shops(
-                store=container.store,
-                setup=container.shop_setup,
-                admin_for=container.admin_for,
-                clock=container.clock,
-                app_url=settings.app_url,
-            )
+            container.reconcile()
+            sweeps.run_proactive(container.proactive_context(), container.clock.now())
         print("\nstopping...", flush=True)
         server.shutdown()
         container.queue.drain(timeout=10)  # type: ignore[attr-defined]

@@ -3,18 +3,21 @@
 GIVEN an installed shop and a return over the review threshold, WHEN the owner
 signs in locally, finds the return in the queue, approves it, marks it
 received and refunds it, THEN the label and the approval email exist, and the
-simulated Shopify holds exactly one refund. Every page is screenshotted to
-artifacts/screenshots/admin-<step>.png.
+simulated Shopify holds exactly one refund, the queue's tabs count it, and
+Analytics shows it counted with its reason and its refund time. Every page is
+screenshotted to artifacts/screenshots/admin-<step>.png.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from app import i18n
-from tests.browser.conftest import SCREENSHOTS
+from app.services.analytics import month_title, months_back
+from tests.browser.conftest import PHONE, SCREENSHOTS
 from tests.integration.stack.test_api import request_rma
 from tests.integration.stack.test_returns_flow import _delivered_order
 
@@ -120,9 +123,43 @@ def test_owner_approves_receives_and_refunds_a_return(stack, open_page):
     expect(page.get_by_role("button", name=re.compile("^Refund"))).to_have_count(0)
     shot("7-refunded")
 
-    # 6. The queue's Refunded tab lists it; the requested tab is empty again.
+    # 6. The queue's Refunded tab lists it; the requested tab is empty again; the tabs count.
     page.get_by_role("link", name="← Returns").click()
     expect(page.get_by_role("link", name=number)).to_be_visible()
-    page.get_by_role("link", name="Waiting for review").click()
+    expect(page.get_by_role("link", name="Refunded, 1 return", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Waiting for review, 0 returns", exact=True).click()
     expect(page.get_by_text("No returns waiting for review")).to_be_visible()
     shot("8-queue-empty")
+
+    # 7. Analytics counts the return this month, its reason, and the refund on time.
+    month = store.get_shop(shop).month_of(datetime.now(UTC))
+    page.get_by_role("link", name="Analytics", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Analytics")
+    expect(page.locator(".month-nav-current")).to_have_text(month_title(month))
+    expect(page.get_by_role("region", name="Returns", exact=True)).to_contain_text(
+        "4 items returned"
+    )
+    chart = page.get_by_role("img", name=re.compile("^Top return reasons"))
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("Wrong size or fit")
+    reason = page.locator("#reasons-table").get_by_role("row", name=re.compile("Wrong size or fit"))
+    expect(reason).to_contain_text("4")
+    expect(reason).to_contain_text("100.0%")
+    refund = page.locator("#settled-table").get_by_role("row").filter(has_text=number)
+    expect(refund).to_contain_text("Refunded")
+    expect(refund).to_contain_text("On time")
+    expect(page.get_by_text("Nothing overdue")).to_be_visible()
+    shot("9-analytics")
+
+    # 8. The month before: its own figures, and the way back.
+    page.get_by_role("link", name=month_title(months_back(month, 1))).click()
+    expect(page.locator(".month-nav-current")).to_have_text(month_title(months_back(month, 1)))
+    expect(page.get_by_role("link", name=month_title(month))).to_be_visible()
+    shot("10-analytics-previous-month")
+    page.get_by_role("link", name=month_title(month)).click()
+    expect(page.locator(".month-nav-current")).to_have_text(month_title(month))
+
+    # 9. On a phone the page fits the screen: cards stack, charts shrink, tables scroll.
+    page.set_viewport_size(PHONE)
+    expect(page.get_by_role("img", name=re.compile("^Return rate"))).to_be_visible()
+    shot("11-analytics-phone")

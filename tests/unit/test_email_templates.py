@@ -32,7 +32,29 @@ FULL_CONTEXT = {
     "instructions": "Please tape the box well.",
     "expires_on": date(2027, 11, 23),
     "shop_url": "https://petite-plume.example",
+    # a delayed shipment's apology
+    "shipping_method": "Expedited",
+    "new_eta": date(2026, 12, 8),
+    # the merchant's daily digest
+    "sections": [
+        {
+            "key": "refunds",
+            "rows": [
+                {"rma_number": "K7M2QX9P", "order_name": "#1001", "late_by": "2 business days"}
+            ],
+        }
+    ],
+    "total": 1,
+    "admin_url": "https://hemline.example/admin?shop=petite-plume.myshopify.com",
 }
+# Emails about an order rather than a return name the order instead of an RMA.
+ORDER_TEMPLATES = frozenset({"backorder_notice", "delay_apology"})
+
+
+def _reference(template):
+    return "#1001" if template in ORDER_TEMPLATES else "K7M2QX9P"
+
+
 HOSTILE = "<script>alert('x')</script>"
 
 
@@ -44,7 +66,7 @@ def test_every_template_renders_both_parts_when_given_its_context(template, loca
     assert email.subject and "\n" not in email.subject
     assert email.html.startswith("<!doctype html>")
     assert f'<html lang="{locale}">' in email.html
-    assert "K7M2QX9P" in email.html and "K7M2QX9P" in email.text
+    assert _reference(template) in email.html and _reference(template) in email.text
     assert "Petite Plume" in email.text
     assert "<" not in email.text  # a text part, not HTML
     for part in (email.html, email.text):
@@ -56,7 +78,7 @@ def test_every_template_renders_both_parts_when_given_its_context(template, loca
 def test_every_template_renders_with_only_what_it_requires(template):
     minimal = {k: FULL_CONTEXT[k] for k in REQUIRED[template]}
     email = render_email(template, minimal, "en")
-    assert "K7M2QX9P" in email.text
+    assert _reference(template) in email.text
 
 
 def test_chinese_email_is_in_chinese_when_the_locale_is_zh():
@@ -120,6 +142,13 @@ def test_approved_email_gives_the_address_when_there_is_no_label():
     assert "215 Clayton St." in email.text
 
 
+def test_digest_lists_each_overdue_return_with_how_late_it_is():
+    email = render_email("merchant_digest", FULL_CONTEXT, "en")
+    assert "Received but not refunded within your refund deadline" in email.text
+    assert "K7M2QX9P (order #1001): late by 2 business days" in email.text
+    assert 'href="https://hemline.example/admin?shop=petite-plume.myshopify.com"' in email.html
+
+
 @pytest.mark.parametrize(
     ("template", "context", "field"),
     [
@@ -139,6 +168,32 @@ def test_render_refuses_when_the_template_or_context_is_wrong(template, context,
     with pytest.raises(InvalidInput) as err:
         render_email(template, context, "en")
     assert err.value.field == field
+
+
+def test_backorder_email_gives_the_ship_date_and_one_click_links_per_item():
+    items = [
+        {
+            "title": "Linen dress - M",
+            "sku": "LD-M",
+            "quantity": 1,
+            "ship_by": date(2025, 6, 12),
+            "amount": Decimal("48.00"),
+            "currency": "USD",
+            "refund_url": "https://hemline.example/o/refund-token",
+            "keep_url": "https://hemline.example/o/keep-token",
+        },
+        {"title": "Silk scarf", "quantity": 2, "ship_by": None},
+    ]
+    context = {"shop_name": "Petite Plume", "order_name": "#1001", "items": items}
+    en = render_email("backorder_notice", context, "en")
+    zh = render_email("backorder_notice", context, "zh-CN")
+    assert en.subject == "An item in your order #1001 is delayed"
+    assert "Expected to ship by June 12, 2025" in en.text and "SKU LD-M" in en.text
+    assert "Ship date not known yet" in en.text
+    assert "Refund this item: https://hemline.example/o/refund-token" in en.text
+    assert "$48.00 USD back to your original payment method." in en.text
+    assert 'href="https://hemline.example/o/keep-token"' in en.html
+    assert "预计 2025年6月12日 前发货" in zh.text and "发货日期暂未确定" in zh.html
 
 
 # --- i18n -------------------------------------------------------------------------------
@@ -197,3 +252,18 @@ def test_format_money_refuses_when_the_amount_is_a_float():
 def test_format_date_writes_dates_as_each_locale_does():
     assert i18n.format_date(date(2026, 12, 3), "en") == "December 3, 2026"
     assert i18n.format_date(date(2026, 12, 3), "zh-CN") == "2026年12月3日"
+
+
+def test_footer_says_why_the_email_came():
+    about_return = render_email("return_received", FULL_CONTEXT, "en")
+    digest = render_email(
+        "merchant_digest", {**FULL_CONTEXT, "footer_key": "mail.footer_merchant"}, "en"
+    )
+    assert "because you started a return with Petite Plume" in about_return.text
+    assert "support address in your settings for Petite Plume" in digest.text
+    assert "Reply to this email" not in digest.text
+    about_order = {k: v for k, v in FULL_CONTEXT.items() if k != "rma_number"}
+    assert (
+        "about your order from Petite Plume"
+        in render_email("delay_apology", about_order, "en").text
+    )

@@ -128,3 +128,13 @@ def test_bad_order_fields_are_named(mutate, field):
 def test_bad_bodies_are_refused_with_a_reason(raw, why):
     with pytest.raises(InvalidInput, match=why):
         parse_body(raw)
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"), [("zh-CN", "zh-CN"), ("en", "en"), ("<script>", None), (42, None)]
+)
+def test_order_keeps_the_customers_language_for_later_emails(sent, kept):
+    body = parse_body(payload_bytes("orders/create"))
+    assert parse_order(body).customer_locale == "en"  # Shopify's sample
+    body["customer_locale"] = sent
+    assert parse_order(body).customer_locale == kept

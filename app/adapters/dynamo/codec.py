@@ -168,6 +168,7 @@ def order_to_item(order: OrderSnapshot) -> dict[str, Any]:
             "financial_status": order.financial_status,
             "fulfillment_status": order.fulfillment_status,
             "tags": list(order.tags) or None,
+            "customer_locale": order.customer_locale,
             "test": order.test,
         }
     )
@@ -198,6 +199,7 @@ def order_from_item(item: dict[str, Any]) -> OrderSnapshot:
         financial_status=item.get("financial_status"),
         fulfillment_status=item.get("fulfillment_status"),
         tags=tuple(item.get("tags") or ()),
+        customer_locale=item.get("customer_locale"),
         test=bool(item.get("test", False)),
     )
 

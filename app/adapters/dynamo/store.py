@@ -29,6 +29,8 @@ from app.domain.shops import Shop
 from app.errors import Conflict, InvalidInput, UpstreamError
 
 _ser = TypeSerializer()
+# What save_order did with a snapshot.
+CREATED, UPDATED = "created", "updated"
 _de = TypeDeserializer()
 
 RETRYABLE_CODES = {
@@ -369,11 +371,11 @@ class DynamoStore:
 
     # -- orders -------------------------------------------------------------
 
-    def save_order(
-        self, shop: str, order: OrderSnapshot, *, stats_month: str | None = None
-    ) -> bool:
-        """Store the snapshot unless a newer one is stored; False when this one was stale.
+    def save_order(self, shop: str, order: OrderSnapshot, *, stats_month: str | None = None) -> str:
+        """Store the snapshot unless a newer one is stored.
 
+        Returns CREATED the first time the order is stored, UPDATED when it replaced a
+        snapshot (or was the same one again), and "" (falsy) when this one was stale.
         With `stats_month`, the first time the order is stored it is also counted in that
         month's analytics, in the same transaction (a redelivery counts nothing).
         """
@@ -404,13 +406,14 @@ class DynamoStore:
                         ),
                     ]
                 )
-                return True
+                return CREATED
             except Conflict:
                 pass  # already stored: an update of a counted order
         try:
-            self._call(
+            res = self._call(
                 "put_item",
                 Item=_dump(item),
+                ReturnValues="ALL_OLD",
                 # Webhooks arrive out of order: never let an older snapshot
                 # overwrite a newer one (an equal one is a redelivery; fine).
                 # A redacted order stays redacted: personal data never comes back.
@@ -433,9 +436,9 @@ class DynamoStore:
                 and item["updated_ms"] >= int(current["updated_ms"]["N"])
             ):
                 self._save_redacted(shop, order)
-                return True
-            return False
-        return True
+                return UPDATED
+            return ""
+        return UPDATED if res.get("Attributes") else CREATED
 
     def _save_redacted(self, shop: str, order: OrderSnapshot) -> None:
         item = {

@@ -111,7 +111,13 @@ def test_every_api_route_is_401_when_the_token_is_bad(stack, method, path, kind)
 
 def test_api_rules_under_test_cover_every_action():
     paths = {p for _, p in _api_requests()}
-    assert {"/api/rmas", "/api/rmas/ABCDEFGH", "/api/policy", "/api/orders/1001"} <= paths
+    assert {
+        "/api/rmas",
+        "/api/rmas/ABCDEFGH",
+        "/api/policy",
+        "/api/orders/1001",
+        "/api/metrics",
+    } <= paths
 
 
 # -- shop scoping --------------------------------------------------------------------------
