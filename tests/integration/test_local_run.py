@@ -70,6 +70,7 @@ def test_run_serves_accepts_webhook_and_keeps_data_across_restart(tmp_path):
         HEMLINE_LOCAL_DATA=str(tmp_path),
         SHOPIFY_API_SECRET=SECRET,
         HEMLINE_ENV="local",
+        HEMLINE_SWEEP_INTERVAL_S="1",
     )
     proc, banner = _start(env)
     try:
@@ -103,6 +104,17 @@ def test_run_serves_accepts_webhook_and_keeps_data_across_restart(tmp_path):
         while _order_item(ddb_port, new["id"]) is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _order_item(ddb_port, new["id"])["name"]["S"] == new["name"]
+        # Both proactive automations show on the demo data: the seeded sold-out orders got
+        # a backorder notice, and the sweep compensated Lavish Ivy's late orders.
+        deadline = time.monotonic() + 60
+        outbox = ""
+        while time.monotonic() < deadline:
+            outbox = requests.get(f"http://127.0.0.1:{port}/dev/outbox", timeout=5).text
+            if "is delayed" in outbox and "is running late" in outbox:
+                break
+            time.sleep(1)
+        assert "is delayed" in outbox, "no backorder notice in the outbox"
+        assert "is running late" in outbox, "no delay apology in the outbox"
     finally:
         code, out = _stop(proc)
     assert code == 0, out
