@@ -16,7 +16,7 @@ from app.domain.rma import Rma
 from app.domain.shops import ensure_shop_domain
 from app.errors import Conflict, InvalidInput, NotAllowed, UpstreamError
 from app.i18n_portal import PORTAL, label
-from app.services import policy_settings
+from app.services import policy_settings, sla
 from app.web.admin_auth import require_session_page, session_token_from_request
 from app.web.desk import (
     ACTIONS,
@@ -36,16 +36,15 @@ DEV_TOKEN_TTL_S = 8 * 3600
 @bp.get("")
 @require_session_page
 def home() -> Any:
+    """The shop, what needs attention now (past the policy's deadlines) and the policy."""
     c = current_app.extensions["hemline"]
-    shop = c.store.get_shop(g.shop)
-    policy = policy_settings.policy_for(shop)
+    ctx = desk_context()
+    policy = policy_settings.policy_for(ctx["shop"])
     return render_template(
         "admin/home.html",
-        shop=shop,
         policy_text=policies.explain(policy),
-        local=c.settings.is_local,
-        api_key=c.settings.shopify_api_key,
-        token=session_token_from_request(),
+        overdue=sla.overdue(c.store, ctx["shop"], policy, c.clock.now()),
+        **ctx,
     )
 
 

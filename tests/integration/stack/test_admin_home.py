@@ -75,3 +75,33 @@ def test_forged_or_expired_tokens_get_the_sign_in_page_and_read_nothing(stack):
         )
         assert res.status_code == 401
     assert stack.container.store.get_shop(shop) is None
+
+
+def test_home_lists_returns_past_the_refund_deadline_with_links(stack):
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration.test_sla import _rma
+
+    # GIVEN a shop with a return received 12 days ago and never refunded (7-day SLA)
+    shop = stack.new_shop()
+    stack.install(shop)
+    store = stack.container.store
+    store.put_shop(replace(store.get_shop(shop), support_email="desk@plume.example"))
+    received = datetime.now(UTC) - timedelta(days=12)
+    late = _rma("LATE0042", "received", received - timedelta(days=3), received=received)
+    store.create_rma(shop, late, {1: 1})
+    on_time = _rma("FINE0043", "received", datetime.now(UTC), received=datetime.now(UTC))
+    store.create_rma(shop, on_time, {1: 1})
+    # WHEN the merchant opens Hemline
+    res = requests.get(
+        f"{stack.app_url}/admin", params={"shop": shop, "id_token": _token(shop)}, timeout=10
+    )
+    page = html.unescape(res.text)
+    # THEN the late one is listed under what needs attention, linked; the other is not
+    assert res.status_code == 200
+    assert "Received but not refunded within your refund deadline" in page
+    assert f"/admin/returns/LATE0042?shop={shop}" in page
+    assert "FINE0043" not in page
+    assert "The daily digest goes to desk@plume.example" in page
+    assert 'aria-current="page">Home</a>' in page
