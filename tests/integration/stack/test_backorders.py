@@ -7,6 +7,7 @@ one-click pages and the merchant's page, over HTTP."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from dataclasses import replace
@@ -20,7 +21,9 @@ from app import i18n
 from app.clock import FixedClock
 from app.services import backorders
 from policies.calendar import local_date
+from tests.conftest import TEST_SECRET
 from tests.integration.stack.test_api import OWNER, STAFF, token
+from tests.support.shopify import payload_bytes, signed_headers
 
 CUSTOMER = {
     "email": "ada@example.com",
@@ -347,11 +350,20 @@ def test_stock_arriving_settles_a_waiting_order_without_a_notice(stack, installe
     assert stack.container.store.orders_awaiting_restock(installed, inventory_item) == [
         int(order["id"])
     ]
-    # WHEN the stock arrives (inventory_levels/update)
+    # WHEN the stock arrives and Shopify says so (a signed inventory_levels/update)
     stack.sim("POST", f"/shops/{installed}/inventory", json={"sku": "LD-XXS", "available": 4})
-    [result] = backorders.recheck_inventory_item(ctx, shop, inventory_item)
+    body = json.loads(payload_bytes("inventory_levels/update", "2026-07"))
+    body["inventory_item_id"] = inventory_item
+    raw = json.dumps(body).encode()
+    res = requests.post(
+        f"{stack.app_url}/webhooks",
+        data=raw,
+        headers=signed_headers("inventory_levels/update", raw, shop=installed, secret=TEST_SECRET),
+        timeout=10,
+    )
+    assert res.status_code == 200
+    stack.wait_for_webhooks()
     # THEN the order is in stock: nothing sent, nothing left scheduled or watched
-    assert result.outcome == "in_stock"
     assert _mails(stack, order["id"]) == []
     assert stack.container.store.get_due(installed, backorders.KIND, str(order["id"])) is None
     assert stack.container.store.orders_awaiting_restock(installed, inventory_item) == []
