@@ -16,7 +16,8 @@ to fulfil; the returned items' value pays for them, so nothing is charged.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
 
 from app.adapters.dynamo.ledger import DynamoLedger
@@ -31,7 +32,7 @@ from app.domain.orders import Fulfillment, OrderView, Refund
 from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
 from app.errors import Conflict, InvalidInput, InvalidTransition, NotFound, UpstreamError
-from app.observability import logger
+from app.observability import Metrics, logger
 from app.services.eligibility import RequestedLine, decide
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError, ShopifyUserError
@@ -58,6 +59,8 @@ REASON_HANDLES = {
     "not_as_described": "not-as-described",
 }
 
+# How long a claimed Shopify step may take before its worker is presumed dead.
+IN_FLIGHT = timedelta(minutes=2)
 # Resolutions that send the customer new items through Shopify's exchange line items.
 EXCHANGE_RESOLUTIONS = frozenset({"exchange", "replacement"})
 
@@ -80,6 +83,8 @@ class ReturnsContext:
     mailer: Mailer | None = None
     label_provider_for: Callable[[Shop], LabelProvider] | None = None
     status_link: Callable[[str, str], str] | None = None
+    # Silent unless the composition root passes its own (enabled in prod).
+    metrics: Metrics = field(default_factory=lambda: Metrics(enabled=False))
 
 
 def _shopify(exc: ShopifyError) -> UpstreamError:
@@ -91,6 +96,14 @@ def _load(ctx: ReturnsContext, shop: str, number: str) -> Rma:
     if rma is None:
         raise NotFound(f"no return {number}")
     return rma
+
+
+def _save(ctx: ReturnsContext, shop: str, new: Rma, old: Rma, *, release: bool = False) -> Rma:
+    """Save a transition on the RMA's version (Conflict when another won); count its state."""
+    saved = ctx.store.update_rma(shop, new, old, release=release)
+    if saved.state != old.state:
+        ctx.metrics.count("RmaTransitions", state=saved.state)
+    return saved
 
 
 def _notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str, **extra: object) -> None:
@@ -183,6 +196,9 @@ def request_return(
                 raise
             rma = replace(rma, number=rmas.new_rma_number())  # a number collision: draw again
     rma = replace(rma, version=1)
+    ctx.metrics.count("RmaTransitions", state="requested")
+    if rma.state != "requested":
+        ctx.metrics.count("RmaTransitions", state=rma.state)
     logger.info(
         "return requested", extra={"shop": shop.domain, "rma": rma.number, "state": rma.state}
     )
@@ -359,7 +375,7 @@ def approve_return(
     """Approve a requested return (the policy's approver role or above); then label and email."""
     rma = _load(ctx, shop.domain, number)
     approved, _ = rmas.approve(rma, actor=actor, at=ctx.clock.now(), actor_role=actor_role)
-    rma = ctx.store.update_rma(shop.domain, approved, rma)
+    rma = _save(ctx, shop.domain, approved, rma)
     if rma.shopify_return_id:
         _once(
             ctx,
@@ -376,7 +392,7 @@ def decline_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, 
     """Decline a requested return with a reason the customer reads; frees its quantities."""
     rma = _load(ctx, shop.domain, number)
     declined, _ = rmas.decline(rma, actor=actor, at=ctx.clock.now(), reason=reason)
-    rma = ctx.store.update_rma(shop.domain, declined, rma, release=True)
+    rma = _save(ctx, shop.domain, declined, rma, release=True)
     if rma.shopify_return_id:
         _once(
             ctx,
@@ -396,7 +412,7 @@ def cancel_return(
     """Cancel a return before its goods arrive; frees its quantities."""
     rma = _load(ctx, shop.domain, number)
     cancelled, _ = rmas.cancel(rma, actor=actor, at=ctx.clock.now(), note=note)
-    return ctx.store.update_rma(shop.domain, cancelled, rma, release=True)
+    return _save(ctx, shop.domain, cancelled, rma, release=True)
 
 
 def receive_return(
@@ -410,7 +426,7 @@ def receive_return(
     """Record what arrived at the warehouse: per line item, (quantity, condition, restock?)."""
     rma = _load(ctx, shop.domain, number)
     got, _ = rmas.receive(rma, actor=actor, at=ctx.clock.now(), received=received)
-    rma = ctx.store.update_rma(shop.domain, got, rma)
+    rma = _save(ctx, shop.domain, got, rma)
     _notify(ctx, shop, rma, "return_received")
     return rma
 
@@ -439,8 +455,8 @@ def credit_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str) -
 def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action: str) -> Rma:
     rma = _load(ctx, shop.domain, number)
     if rma.state == "received":
-        rma = ctx.store.update_rma(
-            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma
+        rma = _save(
+            ctx, shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma
         )
     rmas.ensure_can(rma, action)
     amount = sum((received_amount(ln) for ln in rma.lines), Decimal("0.00"))
@@ -479,10 +495,17 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
         rma, action, actor=actor, at=ctx.clock.now(), note=f"{amount:.2f} {rma.currency}"
     )
     try:
-        rma = ctx.store.update_rma(shop.domain, done, rma)
+        rma = _save(ctx, shop.domain, done, rma)
     except Conflict:
         # Shopify's refunds/create webhook settled the RMA first; the money moved once.
+        # (Not counted here: a second click losing the same race would count it twice.)
         return _load(ctx, shop.domain, number)
+    if action == "refund":
+        ctx.metrics.count("RefundsIssued", source="return")
+        ctx.metrics.amount("RefundAmount", amount, currency=rma.currency)
+    else:
+        ctx.metrics.count("StoreCreditsIssued", source="return")
+        ctx.metrics.amount("StoreCreditAmount", amount, currency=rma.currency)
     if action == "refund":
         _notify(ctx, shop, rma, "refund_issued")
     else:
@@ -572,6 +595,13 @@ def _once(
                 f"an earlier attempt at {key} has an unknown outcome; check Shopify",
                 retryable=False,
             )
+        started = datetime.fromisoformat(claim.started_at)
+        if ctx.clock.now() - started < IN_FLIGHT:
+            # Another worker is doing it right now: Shopify may not show it yet, and
+            # doing it again could do it twice. Retry once that worker has finished.
+            raise UpstreamError(f"{key} is in progress in another worker", retryable=True)
+        # The claim is older than any attempt takes and Shopify shows no effect: the
+        # worker died before Shopify did it, so doing it now does it once.
     try:
         call()
     except ShopifyOutcomeUnknownError as exc:
@@ -604,8 +634,8 @@ def replace_return(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str) 
 def _exchange(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action: str) -> Rma:
     rma = _load(ctx, shop.domain, number)
     if rma.state == "received":
-        rma = ctx.store.update_rma(
-            shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma
+        rma = _save(
+            ctx, shop.domain, rmas.apply(rma, "inspect", actor=actor, at=ctx.clock.now()), rma
         )
     rmas.ensure_can(rma, action)
     _ensure_settled_by(rma, action)
@@ -629,7 +659,7 @@ def _exchange(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, actio
     )
     done = rmas.apply(rma, action, actor=actor, at=ctx.clock.now(), note=_exchange_note(rma))
     try:
-        rma = ctx.store.update_rma(shop.domain, done, rma)
+        rma = _save(ctx, shop.domain, done, rma)
     except Conflict:
         # Another worker settled it first; Shopify processed the return once.
         return _load(ctx, shop.domain, number)

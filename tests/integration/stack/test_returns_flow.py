@@ -143,6 +143,33 @@ def test_refund_is_exact_and_never_doubled_by_concurrent_retries(stack, installe
     assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
 
 
+def test_a_refund_another_worker_is_making_is_not_made_again_until_that_worker_is_gone(
+    stack, installed
+):
+    # GIVEN a received return whose refund another worker claimed a moment ago
+    view = _delivered_order(stack, installed, [1], price="48.00")
+    rma = _request(stack, installed, view, qty=1)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    line_id = view.order.line_items[0].id
+    returns.receive_return(
+        ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
+    )
+    now = datetime.now(UTC)
+    ctx.ledger.claim(installed, f"{rma.number}:refund", at=now - timedelta(seconds=5))
+    # WHEN this worker tries: Shopify shows no refund yet, so it waits (retryable)
+    with pytest.raises(UpstreamError) as err:
+        returns.refund_return(ctx, shop, rma.number, actor="staff:2")
+    assert err.value.retryable
+    assert stack.sim("GET", f"/shops/{installed}/refunds") == []
+    # WHEN the claim is older than any attempt takes (its worker died before Shopify
+    # refunded), a retry refunds, once
+    ctx.ledger.release(installed, f"{rma.number}:refund")
+    ctx.ledger.claim(installed, f"{rma.number}:refund", at=now - timedelta(minutes=10))
+    assert returns.refund_return(ctx, shop, rma.number, actor="staff:2").state == "refunded"
+    assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
+
+
 def test_label_fee_is_deducted_below_the_free_return_threshold(stack, installed):
     view = _delivered_order(stack, installed, [1], price="40.00")  # subtotal 40.00 <= 75.00
     rma = _request(stack, installed, view)
