@@ -227,10 +227,17 @@ def _render_detail(
     banner: str | None = None,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
+    confirm: dict[str, Any] | None = None,
 ) -> Any:
     ctx = desk_context()
     data = rma_json(rma, ctx["role"])
     done = request.args.get("done", "")
+    files = current_app.extensions["hemline"].files
+    photos = [
+        {"title": ln.title, "url": files.url(key, expires_s=3600)}
+        for ln in rma.lines
+        for key in ln.photos
+    ]
     return (
         render_template(
             "admin/return_detail.html",
@@ -239,12 +246,42 @@ def _render_detail(
             banner=banner,
             errors=errors or {},
             form=form or {},
+            confirm=confirm,
+            photos=photos,
             label_of=lambda kind, code: label("en", kind, code) if code else "",
             conditions=CONDITIONS,
             **ctx,
         ),
         status,
     )
+
+
+def _confirmation(rma: Rma, action: str) -> dict[str, Any] | None:
+    """What the merchant is asked before an action that moves money or tells the customer."""
+    shop = current_shop()
+    money = f"{rma.refund_total:.2f} {rma.currency}"
+    reason = (request.form.get("reason") or "").strip()
+    questions = {
+        "approve": f"Approve return {rma.number}? Hemline opens it in Shopify"
+        + (", buys the prepaid label" if rma.prepaid_label else "")
+        + " and emails the customer.",
+        "decline": f"Decline return {rma.number}? The customer is emailed your reason: “{reason}”.",
+        "refund": f"Refund {money} to the customer's original payment method? A refund cannot be undone.",
+        "credit": f"Issue {money} of store credit"
+        + (
+            f" plus your {shop.store_credit_bonus_percent.normalize():f}% bonus"
+            if shop.store_credit_bonus_percent
+            else ""
+        )
+        + "? Store credit cannot be taken back.",
+        "exchange": "Send the exchange? Shopify adds the new items to the order for you to ship.",
+        "replace": "Send the replacement? Shopify adds the same items to the order for you to ship.",
+        "cancel": f"Cancel return {rma.number}? Its items can be returned again.",
+    }
+    if action not in questions or (action == "decline" and not reason):
+        return None  # nothing to confirm (or the form is incomplete: validation says why)
+    fields = {k: v for k, v in request.form.items() if k not in ("id_token", "confirmed")}
+    return {"action": action, "question": questions[action], "fields": fields}
 
 
 def _get_rma_or_404(number: str) -> Rma | None:
@@ -302,6 +339,12 @@ def act_on_return(number: str, action: str) -> Any:
     rma = _get_rma_or_404(number)
     if rma is None:
         return _not_found(number)
+    allowed = rma_json(rma, current_role())["allowed_actions"]
+    if request.form.get("confirmed") != "yes" and action in allowed:
+        # Only what this user may do now is confirmed; anything else is refused below.
+        confirm = _confirmation(rma, action)
+        if confirm is not None:
+            return _render_detail(rma, confirm=confirm, form=dict(request.form))
     body = _form_body(rma, action)
     try:
         updated = run_action(action, current_shop(), rma, body)

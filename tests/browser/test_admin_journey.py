@@ -90,6 +90,12 @@ def test_owner_approves_receives_and_refunds_a_return(stack, open_page):
     approve = page.get_by_role("button", name="Approve return")
     approve.focus()
     page.keyboard.press("Enter")
+    # The page asks first; the confirm button has the focus, so Enter confirms.
+    expect(page.get_by_role("heading", name="Please confirm")).to_be_visible()
+    assert store.get_rma(shop, number).state == "requested"
+    shot("4b-confirm-approve")
+    expect(page.get_by_role("button", name="Yes, approve")).to_be_focused()
+    page.keyboard.press("Enter")
     banner("Return approved. The customer was emailed their label.")
     approved = store.get_rma(shop, number)
     assert approved is not None and approved.state == "label_issued"
@@ -114,6 +120,10 @@ def test_owner_approves_receives_and_refunds_a_return(stack, open_page):
 
     # 5. Refund it, once.
     page.get_by_role("button", name="Refund 192.00 USD").click()
+    expect(
+        page.get_by_text("Refund 192.00 USD to the customer's original payment method?")
+    ).to_be_visible()
+    page.get_by_role("button", name="Yes, refund").click()
     banner("Refund issued.")
     expect(page.locator(".title-bar .badge")).to_have_text("Refunded")
     refunded = store.get_rma(shop, number)

@@ -14,7 +14,7 @@ import requests
 from app.domain import rma as rmas
 from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.services.analytics import month_title, months_back
-from tests.integration.stack.test_admin_pages import form, page, text
+from tests.integration.stack.test_admin_pages import form, page, submit, text
 from tests.integration.stack.test_api import OWNER, call, request_rma, token
 from tests.integration.stack.test_returns_flow import _delivered_order
 
@@ -31,9 +31,7 @@ def shop(stack) -> str:
 
 def _post_form(stack, detail: requests.Response, action: str, **extra: str) -> requests.Response:
     url, fields = form(detail, action)
-    res = requests.post(
-        f"{stack.app_url}{url}", data={**fields, **extra}, allow_redirects=False, timeout=60
-    )
+    res = submit(stack, url, {**fields, **extra})
     assert res.status_code == 303, res.text
     return requests.get(f"{stack.app_url}{res.headers['Location']}", timeout=30)
 

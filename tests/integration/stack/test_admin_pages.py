@@ -50,6 +50,18 @@ def form(res: requests.Response, action: str) -> tuple[str, dict[str, str]]:
     return html.unescape(match[1]), fields
 
 
+def submit(stack, url: str, fields: dict[str, str]) -> requests.Response:
+    """Post an action's form; when the page asks to confirm, confirm it as the merchant would."""
+    res = requests.post(f"{stack.app_url}{url}", data=fields, allow_redirects=False, timeout=60)
+    if res.status_code == 200 and 'id="confirm"' in res.text:
+        confirm_url, confirm_fields = form(res, url.rsplit("/", 1)[1])
+        assert confirm_fields.get("confirmed") == "yes"
+        res = requests.post(
+            f"{stack.app_url}{confirm_url}", data=confirm_fields, allow_redirects=False, timeout=60
+        )
+    return res
+
+
 def listed(res: requests.Response) -> set[str]:
     return set(re.findall(r"/admin/returns/([A-Z0-9]{8})\?", res.text))
 
@@ -114,7 +126,7 @@ def test_detail_shows_lines_and_the_actions_of_each_role(stack, shop):
     assert f"Return {rma.number}" in body and view.order.name in body
     assert "Smocked romper" in body and "Wrong size or fit" in body
     assert "Unworn, tags attached" in body and "192.00 USD" in body
-    assert "0 photos" in body and "Return requested" in body
+    assert "No photos from the customer" in body and "Return requested" in body
     assert body.count("<h1") == 1
     for button in ("Approve return", "Decline return", "Cancel return"):
         assert button in body
@@ -134,7 +146,13 @@ def test_owner_approves_through_the_pages_form(stack, shop):
     url, fields = form(detail, "approve")
     assert set(fields) == {"id_token"} and fields["id_token"]
     # WHEN the owner submits the form (the token travels in the hidden field only)
-    res = requests.post(f"{stack.app_url}{url}", data=fields, allow_redirects=False, timeout=30)
+    ask = requests.post(f"{stack.app_url}{url}", data=fields, allow_redirects=False, timeout=30)
+    # THEN the page asks first, and nothing has happened yet
+    assert ask.status_code == 200 and "Please confirm" in text(ask)
+    assert f"Approve return {rma.number}? Hemline opens it in Shopify" in text(ask)
+    assert stack.container.store.get_rma(shop, rma.number).state == "requested"
+    # WHEN they confirm
+    res = submit(stack, url, fields)
     # THEN it redirects back to the return with a success message
     assert res.status_code == 303, res.text
     assert f"/admin/returns/{rma.number}?" in res.headers["Location"]
@@ -171,13 +189,8 @@ def test_decline_without_a_reason_is_422_next_to_the_field(stack, shop):
     assert '<p class="field-error" id="decline-reason-error">is required</p>' in res.text
     assert 'aria-describedby="decline-reason-error"' in res.text
     assert stack.container.store.get_rma(shop, rma.number).state == "requested"
-    # AND with a reason it is declined
-    res = requests.post(
-        f"{stack.app_url}{url}",
-        data={**fields, "reason": "Worn"},
-        allow_redirects=False,
-        timeout=30,
-    )
+    # AND with a reason it is declined, once confirmed
+    res = submit(stack, url, {**fields, "reason": "Worn"})
     assert res.status_code == 303 and "done=declined" in res.headers["Location"]
     assert stack.container.store.get_rma(shop, rma.number).decline_reason == "Worn"
 
@@ -234,3 +247,21 @@ def test_bad_tokens_get_the_sign_in_page(stack, shop, bad):
         assert "Open Hemline from your Shopify admin" in text(res)
         assert rma.number not in res.text
     assert stack.container.store.get_rma(shop, rma.number).state == "requested"
+
+
+def test_detail_shows_the_customers_photos(stack, shop):
+    from dataclasses import replace as _replace
+
+    view = _delivered_order(stack, shop, [4])
+    rma = request_rma(stack, shop, view, qty=4)
+    key = f"photos/{shop}/{rma.number}/1.jpg"
+    stack.container.files.put(key, b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")
+    line = _replace(rma.lines[0], photos=(key,))
+    stack.container.store.update_rma(shop, _replace(rma, lines=(line,)), rma)
+    res = page(stack, f"/admin/returns/{rma.number}", shop)
+    url = stack.container.files.url(key, expires_s=3600)
+    assert "Photos from the customer" in text(res)
+    assert f'<img src="{html.escape(url)}" alt="Photo 1 of Smocked romper"' in res.text
+    assert requests.get(
+        html.unescape(re.search(r'<img src="([^"]+)"', res.text)[1]), timeout=10
+    ).content.startswith(b"\xff\xd8")
