@@ -16,7 +16,6 @@ from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
 from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.files import FileStore, LocalFileStore, S3FileStore
-from app.adapters.labels.builtin import BuiltinLabelProvider
 from app.adapters.labels.ports import LabelProvider
 from app.adapters.mail import LocalOutbox, Mailer, SesMailer
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
@@ -139,6 +138,9 @@ class Container:
         Raises InvalidInput when EasyPost or Shippo has no API key saved yet, UpstreamError
         when the saved key does not decrypt.
         """
+        # Imported here: reportlab costs a cold start ~90 ms, and only label purchases need it.
+        from app.adapters.labels.builtin import BuiltinLabelProvider
+
         if shop.label_provider == "builtin":
             return BuiltinLabelProvider(carrier="Hemline", currency=shop.currency)
         # Imported here: only shops on a paid provider pay for loading its SDK.
@@ -172,6 +174,7 @@ class Container:
             mailer=self.mailer,
             label_provider_for=self.label_provider_for,
             status_link=lambda shop, number: status_link(shop, number, settings=self.settings),
+            metrics=self.metrics,
         )
 
     def proactive_context(self) -> ProactiveContext:
@@ -186,6 +189,7 @@ class Container:
             policy_for=policy_for,
             app_url=self.settings.app_url,
             link_secret=self.settings.secret_key.encode(),
+            metrics=self.metrics,
         )
 
     def handler_deps(self) -> HandlerDeps:

@@ -515,6 +515,7 @@ def _deliver(ctx: ProactiveContext, shop: Shop, notice: Mapping[str, Any]) -> Ba
         ctx.store.add_stats(
             shop.domain, shop.month_of(now), str(order_id), {"backorder_notices": 1}
         )
+        ctx.metrics.count("BackorderNoticesSent")
     _tag_once(ctx, shop, order_id)
     ctx.store.set_backorder_notice_status(shop.domain, order_id, "sent", now.isoformat())
     _settle(ctx, shop, order_id)
@@ -624,7 +625,7 @@ def sweep(ctx: ProactiveContext, now: datetime | None = None) -> SweepResult:
     def handle(work: Any, shop: Shop) -> bool:
         return check_order(ctx, shop, int(work.ref)).outcome != "waiting"
 
-    return run_due(ctx.store, KIND, now or ctx.clock.now(), handle)
+    return run_due(ctx.store, KIND, now or ctx.clock.now(), handle, metrics=ctx.metrics)
 
 
 def recheck_inventory_item(
@@ -776,6 +777,8 @@ def _refund(
         "currency": outcome.currency,
     }
     ctx.store.finish_backorder_choice(domain, c.order_id, c.line_item_id, c.jti, result)
+    ctx.metrics.count("RefundsIssued", source="backorder")
+    ctx.metrics.amount("RefundAmount", outcome.amount, currency=outcome.currency)
     logger.info(
         "backordered item refunded",
         extra={"shop": domain, "order_id": c.order_id, "refund_id": outcome.refund_id},

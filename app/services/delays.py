@@ -268,7 +268,13 @@ def on_delivered(
 
 def sweep(ctx: ProactiveContext, now: datetime) -> SweepResult:
     """Compensate every order whose delay check is due by `now`."""
-    return run_due(ctx.store, KIND, now, lambda work, shop: upgrade_if_late(ctx, work, shop))
+    return run_due(
+        ctx.store,
+        KIND,
+        now,
+        lambda work, shop: upgrade_if_late(ctx, work, shop),
+        metrics=ctx.metrics,
+    )
 
 
 # -- the due handler -------------------------------------------------------------------------
@@ -664,6 +670,11 @@ def _record(
     if ctx.store.record_delay(
         shop.domain, int(data["order_id"]), record, month=shop.month_of(now), stats=stats
     ):
+        if upgraded:
+            ctx.metrics.count("ShippingUpgrades", mode=upgrade["mode"])
+        if issued.get("kind"):
+            ctx.metrics.count("StoreCreditsIssued", source="delay")
+            ctx.metrics.amount("StoreCreditAmount", credit, currency=currency)
         logger.info(
             "late order compensated",
             extra={

@@ -20,7 +20,7 @@ from app.adapters.mail import Mailer
 from app.clock import Clock
 from app.domain.shops import Shop
 from app.errors import HemlineError
-from app.observability import logger
+from app.observability import Metrics, logger
 from app.shopify.client import AdminClient
 
 
@@ -37,6 +37,8 @@ class ProactiveContext:
     app_url: str
     # Signs one-click links in customer emails (the app's secret key).
     link_secret: bytes
+    # Silent unless the composition root passes its own (enabled in prod).
+    metrics: Metrics = field(default_factory=lambda: Metrics(enabled=False))
 
 
 @dataclass
@@ -71,15 +73,22 @@ def run_due(
     *,
     page_size: int = 100,
     limit: int | None = None,
+    metrics: Metrics | None = None,
 ) -> SweepResult:
     """Do every `kind` item due by `now`; one failure never stops the others.
 
     A failed item stays in the index and is tried again by the next sweep. Work of a
-    shop that uninstalled is dropped.
+    shop that uninstalled is dropped. Emits SweepLagSeconds: how long the oldest due
+    item has waited (0 when nothing is due), so work that is stuck, or sweeps that
+    stopped running, raise an alarm.
     """
     result = SweepResult(kind)
     shops: dict[str, Shop | None] = {}
+    lag_s: float | None = None
     for work in store.due_work(kind, now, page_size=page_size):
+        if lag_s is None:  # the earliest due item comes first
+            lag_s = max(0.0, (now - work.due_at).total_seconds())
+            _report_lag(metrics, kind, lag_s)
         if limit is not None and result.due >= limit:
             break
         result.due += 1
@@ -105,5 +114,13 @@ def run_due(
             result.done += 1
         else:
             result.kept += 1
-    logger.info("sweep finished", extra=result.as_dict())
+    if lag_s is None:
+        lag_s = 0.0
+        _report_lag(metrics, kind, lag_s)
+    logger.info("sweep finished", extra={**result.as_dict(), "lag_s": round(lag_s)})
     return result
+
+
+def _report_lag(metrics: Metrics | None, kind: str, lag_s: float) -> None:
+    if metrics is not None:
+        metrics.seconds("SweepLagSeconds", lag_s, kind=kind)

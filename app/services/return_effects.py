@@ -114,6 +114,8 @@ def issue_label(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
         current, "issue_label", actor="system", at=ctx.clock.now(), note=stored.tracking_number
     )
     rma = ctx.store.update_rma(shop.domain, replace(issued, label=label), current)
+    ctx.metrics.count("LabelsBought", provider=stored.provider)
+    ctx.metrics.count("RmaTransitions", state=rma.state)
     notify(ctx, shop, rma, "return_approved")
     return rma
 

@@ -237,4 +237,6 @@ def send_digest(ctx: ProactiveContext, work: DueWork, shop: Shop) -> bool:
 
 
 def sweep_digests(ctx: ProactiveContext, now: datetime) -> SweepResult:
-    return run_due(ctx.store, DIGEST, now, lambda work, shop: send_digest(ctx, work, shop))
+    return run_due(
+        ctx.store, DIGEST, now, lambda work, shop: send_digest(ctx, work, shop), metrics=ctx.metrics
+    )
