@@ -68,6 +68,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read and validate the environment; raises ConfigError naming every bad variable."""
         env_map = dict(os.environ if environ is None else environ)
+        if (env_map.get("HEMLINE_ENV") or "").strip() == "prod":
+            # In AWS the environment names where secrets live (SSM, Secrets Manager); fetch them.
+            from app.secrets import resolve_references
+
+            env_map = resolve_references(env_map)
         problems: list[str] = []
 
         def get(

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql import FieldNode, OperationDefinitionNode, OperationType, parse
-
 DOCUMENTS_DIR = Path(__file__).parent / "graphql"
 FRAGMENTS_DIR = DOCUMENTS_DIR / "fragments"
 _SPREAD = re.compile(r"\.\.\.\s*([A-Z]\w*)")
@@ -61,6 +59,9 @@ def with_fragments(text: str) -> str:
 @functools.cache
 def load(name: str) -> Document:
     """The document graphql/<name>.graphql with its shared fragments; FileNotFoundError if unknown."""
+    # Imported here: graphql-core costs a cold start ~40 ms, and only Admin API calls need it.
+    from graphql import FieldNode, OperationDefinitionNode, OperationType, parse
+
     path = DOCUMENTS_DIR / f"{name}.graphql"
     text = with_fragments(path.read_text(encoding="utf-8"))
     operations = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]

@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,9 +32,6 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from reportlab.graphics import renderSVG
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -312,6 +310,8 @@ class Access:
     shop: Shop
     view: OrderView
     session: PortalSession
+    # Quantities held by open returns, read with the order (one query for both).
+    reserved: Mapping[int, int]
 
 
 def _authorize(shop: str, order_id: int) -> Access | Any:
@@ -326,10 +326,10 @@ def _authorize(shop: str, order_id: int) -> Access | Any:
     session = _read_session()
     if session is None or not session.allows(found.domain, order_id):
         return redirect(url_for(".lookup", shop=found.domain))
-    view = _container().store.get_order(found.domain, order_id)
-    if view is None:
+    read = _container().store.get_order_and_reserved(found.domain, order_id)
+    if read is None:
         return redirect(url_for(".lookup", shop=found.domain))
-    return Access(found, view, session)
+    return Access(found, read[0], session, read[1])
 
 
 # -- look-up ---------------------------------------------------------------------------------------
@@ -341,29 +341,30 @@ def _digest(kind: str, value: str) -> str:
     return kind + ":" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+# Reads and writes a page needs that do not depend on each other run at once, so a page
+# waits for one round trip where it would wait for two (the store's client is thread-safe).
+_ALONGSIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="portal-io")
+
+
 def _retry_after(shop: str, number: str) -> int | None:
-    """Count this attempt; the seconds until the caller may try again when over a limit."""
+    """Count this attempt against the client address and the order number; the seconds
+    until the caller may try again when over either limit."""
     c = _container()
     now = int(c.clock.now().timestamp())
     wait = LOOKUP_WINDOW_S - now % LOOKUP_WINDOW_S
     client = request.remote_addr or "unknown"
-    if not c.store.hit_rate_limit(
-        shop,
-        _digest("portal-ip", client),
-        now_epoch=now,
-        window_s=LOOKUP_WINDOW_S,
-        limit=LOOKUP_LIMIT_PER_IP,
-    ):
-        return wait
-    if not c.store.hit_rate_limit(
-        shop,
-        _digest("portal-order", number.lstrip("#").strip().lower()),
-        now_epoch=now,
-        window_s=LOOKUP_WINDOW_S,
-        limit=LOOKUP_LIMIT_PER_ORDER,
-    ):
-        return wait
-    return None
+    limits = [
+        (_digest("portal-ip", client), LOOKUP_LIMIT_PER_IP),
+        (_digest("portal-order", number.lstrip("#").strip().lower()), LOOKUP_LIMIT_PER_ORDER),
+    ]
+    # The two counters are separate items: both are counted at once.
+    within = _ALONGSIDE.map(
+        lambda limit: c.store.hit_rate_limit(
+            shop, limit[0], now_epoch=now, window_s=LOOKUP_WINDOW_S, limit=limit[1]
+        ),
+        limits,
+    )
+    return None if all(list(within)) else wait
 
 
 def _postal(value: str) -> str:
@@ -489,15 +490,18 @@ def _probe(
     return out
 
 
-def _rows(shop: Shop, view: OrderView, now: datetime) -> list[ItemRow]:
+def _rows(
+    shop: Shop, view: OrderView, now: datetime, reserved: Mapping[int, int] | None = None
+) -> list[ItemRow]:
     """Each line: how many remain, until when, why, and which reasons the customer may give.
 
     order_eligibility gives quantities left and the preview; the portal also
     asks the policy about the accepted conditions and about merchant-fault
-    claims, so a final-sale item can still be reported as damaged.
+    claims, so a final-sale item can still be reported as damaged. `reserved` is read
+    here unless the caller read it with the order.
     """
-    store = _container().store
-    reserved = store.reserved_quantities(shop.domain, view.order.id)
+    if reserved is None:
+        reserved = _container().store.reserved_quantities(shop.domain, view.order.id)
     rows = []
     for le in order_eligibility(shop, view, now, reserved):
         line = le.line
@@ -854,8 +858,9 @@ def _order_page(
     status: int = 200,
 ) -> Any:
     policy = policy_for(shop)
-    returns = _container().store.rmas_for_order(shop.domain, view.order.id)
-    exchange_options = _exchange_options(shop, rows)
+    returns_read = _ALONGSIDE.submit(_container().store.rmas_for_order, shop.domain, view.order.id)
+    exchange_options = _exchange_options(shop, rows)  # asks Shopify meanwhile
+    returns = returns_read.result()
     return _page(
         "portal/order.html",
         status,
@@ -885,7 +890,7 @@ def order(shop: str, order_id: int) -> Any:
     if not isinstance(auth, Access):
         return auth
     found, view, _session = auth.shop, auth.view, auth.session
-    return _order_page(found, view, _rows(found, view, _container().clock.now()))
+    return _order_page(found, view, _rows(found, view, _container().clock.now(), auth.reserved))
 
 
 @dataclass(frozen=True)
@@ -917,7 +922,7 @@ def edit(shop: str, order_id: int) -> Any:
     found, view, selection = reviewed.access.shop, reviewed.access.view, reviewed.selection
     token = request.form.get("selection")
     kept = {int(e["id"]): list(e.get("photos") or []) for e in selection["lines"]}
-    rows = _rows(found, view, _container().clock.now())
+    rows = _rows(found, view, _container().clock.now(), reviewed.access.reserved)
     return _order_page(
         found, view, rows, values=_values_of(selection["lines"]), previous=token, kept=kept
     )
@@ -936,7 +941,7 @@ def review(shop: str, order_id: int) -> Any:
         return _error_page(400, "csrf", shop=found)
     locale = g.locale
     now = _container().clock.now()
-    rows = _rows(found, view, now)
+    rows = _rows(found, view, now, auth.reserved)
     previous = request.form.get("previous")
     earlier = _load_selection(previous, session, order_id)
     kept = {int(e["id"]): list(e.get("photos") or []) for e in (earlier or {}).get("lines", [])}
@@ -1138,6 +1143,11 @@ def status_qr(shop: str, number: str) -> Any:
     assert rma is not None
     if not rma.label or not rma.label.get("tracking_number"):
         return _error_page(404, "not_found", shop=found)
+    # Imported here: reportlab costs a cold start ~90 ms, and only this page needs it.
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
     widget = QrCodeWidget(rma.number, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(200, 200, transform=[200 / (x1 - x0), 0, 0, 200 / (y1 - y0), 0, 0])
