@@ -318,15 +318,27 @@ def _authorize(shop: str, order_id: int) -> Access | Any:
     """Access when this browser looked this order up; else the response to send instead.
 
     Checked before anything about the order is read: a session for another
-    order or shop goes back to the look-up, never to that order's data.
+    order or shop goes back to the look-up, never to that order's data. For the
+    session that looked it up, the order is read while the shop is (its answer is
+    used only once the shop is known to be installed).
     """
-    found = _installed_shop(shop)
-    if found is None:
+    try:
+        domain = ensure_shop_domain(shop)
+    except InvalidInput:
         return _error_page(404, "not_found")
     session = _read_session()
-    if session is None or not session.allows(found.domain, order_id):
+    allowed = session is not None and session.allows(domain, order_id)
+    reading = (
+        _ALONGSIDE.submit(_container().store.get_order_and_reserved, domain, order_id)
+        if allowed
+        else None
+    )
+    found = _installed_shop(domain)
+    if found is None:
+        return _error_page(404, "not_found")
+    if session is None or reading is None:
         return redirect(url_for(".lookup", shop=found.domain))
-    read = _container().store.get_order_and_reserved(found.domain, order_id)
+    read = reading.result()
     if read is None:
         return redirect(url_for(".lookup", shop=found.domain))
     return Access(found, read[0], session, read[1])
@@ -415,13 +427,15 @@ def lookup_submit(shop: str) -> Any:
         errors["contact"] = i18n.t(locale, "lookup.required_contact")
     if errors:
         return _page("portal/lookup.html", 422, shop=found, values=values, errors=errors)
+    # Looked for while the attempt is counted; its answer is used only within the limits.
+    finding = _ALONGSIDE.submit(_container().store.find_order_by_number, found.domain, number)
     wait = _retry_after(found.domain, number)
     if wait is not None:
         minutes = max(1, -(-wait // 60))
         return _error_page(
             429, "rate", shop=found, headers={"Retry-After": str(wait)}, minutes=minutes
         )
-    view = _container().store.find_order_by_number(found.domain, number)
+    view = finding.result()
     if view is None or not _contact_matches(view.order, contact):
         # One message for an unknown order and a wrong email: nothing confirms an order exists.
         logger.info("portal look-up did not match", extra={"shop": found.domain})

@@ -51,6 +51,11 @@ def _load(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
 
 
+def _reserved(item: Mapping[str, Any]) -> dict[int, int]:
+    """Quantities per line item from an order's counters item (`q_<line id>` attributes)."""
+    return {int(k[2:]): int(v) for k, v in item.items() if k.startswith("q_") and int(v) > 0}
+
+
 def _values(**values: Any) -> dict[str, Any]:
     return {f":{k}": _ser.serialize(v) for k, v in values.items()}
 
@@ -491,9 +496,20 @@ class DynamoStore:
 
     def get_order(self, shop: str, order_id: int) -> OrderView | None:
         """The order with its fulfillments and refunds (one query), or None if not seen yet."""
+        found = self.get_order_and_reserved(shop, order_id)
+        return found[0] if found else None
+
+    def get_order_and_reserved(
+        self, shop: str, order_id: int
+    ) -> tuple[OrderView, dict[int, int]] | None:
+        """get_order and reserved_quantities in one query: the counters item lives under the
+        order's key, so the query that reads the order reads it too (the portal's pages need both).
+        """
         order = None
         fulfillments = []
         refunds = []
+        reserved: dict[int, int] = {}
+        reserved_sk = keys.order_reserved_sk(order_id)
         for item in self._query_all(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
             ExpressionAttributeValues=_values(
@@ -508,9 +524,11 @@ class DynamoStore:
                 fulfillments.append(codec.fulfillment_from_item(item))
             elif kind == "refund":
                 refunds.append(codec.refund_from_item(item))
+            elif item["SK"] == reserved_sk:
+                reserved = _reserved(item)
         if order is None:
             return None
-        return OrderView(order, tuple(fulfillments), tuple(refunds))
+        return OrderView(order, tuple(fulfillments), tuple(refunds)), reserved
 
     def is_redacted(self, shop: str, order_id: int) -> bool:
         res = self._call(
@@ -974,8 +992,7 @@ class DynamoStore:
             Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.order_reserved_sk(order_id)}),
             ConsistentRead=True,
         )
-        item = _load(res.get("Item", {}))
-        return {int(k[2:]): int(v) for k, v in item.items() if k.startswith("q_") and int(v) > 0}
+        return _reserved(_load(res.get("Item", {})))
 
     def list_rmas(
         self, shop: str, state: str, *, limit: int = 25, cursor: str | None = None
