@@ -292,6 +292,11 @@ def normalize_locale(value: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def shop_locale(country: str) -> str:
+    """The language to write in when nobody said: the shop's country's (Chinese in CN)."""
+    return "zh-CN" if country == "CN" else DEFAULT_LOCALE
+
+
 def t(locale: str, key: str, **values: object) -> str:
     """The string `key` in `locale` (English when untranslated), with `values` filled in.
 

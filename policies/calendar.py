@@ -58,6 +58,20 @@ def add_business_days(start: date, n: int, country: str) -> date:
     return day
 
 
+def business_days_between(start: date, end: date, country: str) -> int:
+    """Business days after `start` up to and including `end` (0 when `end` <= `start`).
+
+    The inverse of `add_business_days`: something due `n` business days after `start` is
+    on time when this count to the day it happened is at most `n`.
+    """
+    days, day = 0, start
+    while day < end:
+        day += _ONE_DAY
+        if is_business_day(day, country):
+            days += 1
+    return days
+
+
 def add_window_days(start: date, n: int, country: str, business: bool) -> date:
     """The last day of a window of `n` calendar or business days after `start`."""
     return add_business_days(start, n, country) if business else start + timedelta(days=n)

@@ -22,7 +22,7 @@ from app.domain.shops import Shop
 from app.errors import InvalidInput
 from app.i18n_portal import label
 from app.services.eligibility import policy_for
-from policies.calendar import add_business_days, is_business_day, local_date
+from policies.calendar import add_business_days, business_days_between, local_date
 
 MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 # Months before 2000 or after 2999 are typos, not history.
@@ -208,7 +208,7 @@ def month_report(store: AnalyticsStore, shop: Shop, month: str, now: datetime) -
     month = parse_month(month)
     _ensure_aware(now)
     policy = policy_for(shop)
-    sla = _refund_sla(policy)
+    sla = refund_sla(policy)
     months = [months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
     stats_by_month = {m: store.stats_for_month(shop.domain, m) for m in months}
     stats = stats_by_month[month]
@@ -287,20 +287,6 @@ def median(values: Iterable[int]) -> Decimal | None:
     return (Decimal(ordered[mid - 1] + ordered[mid]) / 2).quantize(_TENTH)
 
 
-def business_days_between(start: date, end: date, country: str) -> int:
-    """Business days after `start` up to and including `end` (0 when `end` <= `start`).
-
-    The inverse of `add_business_days`: a refund due `n` business days after `start` is
-    on time when this count to its settlement day is at most `n`.
-    """
-    days, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if is_business_day(day, country):
-            days += 1
-    return days
-
-
 def _int(stats: Mapping[str, Decimal], key: str) -> int:
     return int(stats.get(key, Decimal(0)))
 
@@ -337,7 +323,7 @@ def _top_reasons(stats: Mapping[str, Decimal]) -> tuple[tuple[ReasonCount, ...],
 # -- service levels --------------------------------------------------------------------------
 
 
-def _refund_sla(policy: policies.Policy) -> RefundSla:
+def refund_sla(policy: policies.Policy) -> RefundSla:
     sla = policy.refund_sla
     return RefundSla(
         counted_from=sla.counted_from.value,
@@ -413,6 +399,16 @@ def _expected_settlement(rma: Rma) -> str:
     return "refund"
 
 
+def settlement_due(rma: Rma, sla: RefundSla, shop: Shop) -> date | None:
+    """The local business day by which a received return must be settled (None before
+    its SLA clock starts): refund, store credit or exchange days, as it will be settled."""
+    began = _sla_start(rma, sla)
+    if began is None:
+        return None
+    allowed = sla.allowed(_expected_settlement(rma))
+    return add_business_days(local_date(began, shop.zone), allowed, shop.country)
+
+
 def _overdue_now(
     store: AnalyticsStore, shop: Shop, sla: RefundSla, now: datetime
 ) -> tuple[OverdueReturn, ...]:
@@ -423,11 +419,9 @@ def _overdue_now(
         for rma in store.rmas_updated_since(
             shop.domain, state, now - OVERDUE_LOOKBACK, limit=RMA_LIMIT
         ):
-            began = _sla_start(rma, sla)
-            if began is None:
+            due = settlement_due(rma, sla, shop)
+            if due is None:
                 continue
-            allowed = sla.allowed(_expected_settlement(rma))
-            due = add_business_days(local_date(began, shop.zone), allowed, shop.country)
             late = business_days_between(due, today, shop.country)
             if late > 0:
                 out.append(OverdueReturn(rma.number, rma.order_name, rma.state, due, late))

@@ -458,7 +458,7 @@ def _new_notice(
     return {
         "order_name": live.name,
         "currency": live.currency,
-        "locale": i18n.normalize_locale(locale) if locale else _shop_locale(shop),
+        "locale": i18n.normalize_locale(locale) if locale else i18n.shop_locale(shop.country),
         "created_at": now.isoformat(),
         "notice_due": (due or now).isoformat(),
         "status": "pending",
@@ -876,10 +876,6 @@ def _notice_line(raw: Mapping[str, Any]) -> NoticeLine:
 
 def _notice_lines(notice: Mapping[str, Any]) -> tuple[NoticeLine, ...]:
     return tuple(_notice_line(ln) for ln in notice.get("lines", []))
-
-
-def _shop_locale(shop: Shop) -> str:
-    return "zh-CN" if shop.country == "CN" else i18n.DEFAULT_LOCALE
 
 
 def _tail(gid: str) -> int:

@@ -30,7 +30,7 @@ from app.domain.orders import OrderView
 from app.domain.shops import Shop
 from app.errors import InvalidInput, UpstreamError
 from app.observability import logger
-from app.services import mail
+from app.services import mail, refunds
 from app.services.proactive import ProactiveContext, SweepResult, run_due
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError, ShopifyUserError
@@ -165,11 +165,6 @@ def new_eta(policy: policies.Policy, method: str, today: date, country: str) -> 
     )
 
 
-def locale_for(shop: Shop) -> str:
-    """The customer's language when the order does not say: the shop's country's."""
-    return "zh-CN" if shop.country == "CN" else i18n.DEFAULT_LOCALE
-
-
 # -- scheduling -----------------------------------------------------------------------------
 
 
@@ -206,7 +201,7 @@ def delay_check(
         "ordered_at": order.created_at.isoformat(),
         "promised": promised.isoformat(),
         "fulfilled": bool(view.fulfillments),
-        "locale": order.customer_locale or locale_for(shop),
+        "locale": order.customer_locale or i18n.shop_locale(shop.country),
     }
 
 
@@ -518,28 +513,17 @@ def _credit(
 def _credit_or_gift_card(
     admin: AdminClient, order: ShopifyOrder, amount: Decimal, currency: str
 ) -> dict[str, Any]:
-    """Store credit on the customer's account; a gift card where that is not possible.
+    """The returns rule (refunds.credit_or_gift_card), recorded with the amount given.
 
-    The rule of returns._credit_or_gift_card: a guest checkout has no account, and a
-    shop may not offer store credit (Shopify answers with a user error).
+    A gift card's code is kept with the effect so a retried apology can still give it.
     """
-    issued = {"amount": str(amount), "currency": currency}
-    if order.customer_id:
-        try:
-            admin.credit_store_credit(order.customer_id, Money(amount, currency), notify=False)
-            return {**issued, "kind": "store_credit"}
-        except ShopifyUserError:
-            pass
-    card = admin.create_gift_card(
-        amount, customer_id=order.customer_id, note=f"Hemline: apology for late order {order.name}"
+    given = refunds.credit_or_gift_card(
+        admin,
+        order.customer_id,
+        Money(amount, currency),
+        note=f"Hemline: apology for late order {order.name}",
     )
-    # The code is kept with the effect so a retried apology can still give it.
-    return {
-        **issued,
-        "kind": "gift_card",
-        "code": card.code or "",
-        "last_characters": card.last_characters,
-    }
+    return {"amount": str(amount), "currency": currency, **given}
 
 
 def _apologise(

@@ -18,7 +18,7 @@ from app.errors import UpstreamError
 from app.observability import logger
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyError, ShopifyUserError
-from app.shopify.models import RefundLineRequest, RefundTransactionRequest
+from app.shopify.models import Money, RefundLineRequest, RefundTransactionRequest
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,27 @@ def _outcome(result: dict[str, object]) -> RefundOutcome:
         amount=Decimal(str(result["amount"])),
         currency=str(result["currency"]),
     )
+
+
+def credit_or_gift_card(
+    admin: AdminClient, customer_id: str | None, amount: Money, *, note: str
+) -> dict[str, str]:
+    """Store credit on the customer's account; a gift card where that is not possible.
+
+    A guest checkout has no account, and a shop may not offer store credit (Shopify
+    answers with a user error): the money then goes on a gift card. Returns what was
+    given: {"kind": "store_credit"} or {"kind": "gift_card", "code", "last_characters"}.
+    Not idempotent: callers guard it with the effect ledger.
+    """
+    if customer_id:
+        try:
+            admin.credit_store_credit(customer_id, amount, notify=False)
+            return {"kind": "store_credit"}
+        except ShopifyUserError:
+            pass
+    card = admin.create_gift_card(amount.amount, customer_id=customer_id, note=note)
+    return {
+        "kind": "gift_card",
+        "code": card.code or "",
+        "last_characters": card.last_characters or "",
+    }

@@ -33,9 +33,10 @@ from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
 from app.errors import Conflict, InvalidInput, InvalidTransition, NotFound, UpstreamError
 from app.observability import Metrics, logger
+from app.services import refunds
 from app.services.eligibility import RequestedLine, decide
 from app.shopify.client import AdminClient
-from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError, ShopifyUserError
+from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError
 from app.shopify.models import (
     Disposition,
     ExchangeLineRequest,
@@ -488,7 +489,14 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
             ctx,
             shop,
             f"{number}:credit",
-            lambda: issued.update(_credit_or_gift_card(admin, order.customer_id, amount, rma)),
+            lambda: issued.update(
+                refunds.credit_or_gift_card(
+                    admin,
+                    order.customer_id,
+                    Money(amount, rma.currency),
+                    note=f"Hemline return {rma.number}",
+                )
+            ),
         )
         _once(ctx, shop, f"{number}:process", lambda: admin.process_return(ret.id, lines))
     done = rmas.apply(
@@ -812,23 +820,3 @@ def reconcile_external_refund(
         logger.info(
             "return settled by a refund made in Shopify", extra={"shop": shop, "rma": rma.number}
         )
-
-
-def _credit_or_gift_card(
-    admin: AdminClient, customer_id: str | None, amount: Decimal, rma: Rma
-) -> dict[str, str]:
-    """Store credit on the customer's account; a gift card where that is not possible.
-
-    A guest checkout has no account, and a shop may not offer store credit
-    (Shopify answers with a user error): the money then goes on a gift card.
-    """
-    if customer_id:
-        try:
-            admin.credit_store_credit(customer_id, Money(amount, rma.currency))
-            return {"kind": "store_credit"}
-        except ShopifyUserError:
-            pass
-    card = admin.create_gift_card(
-        amount, customer_id=customer_id, note=f"Hemline return {rma.number}"
-    )
-    return {"kind": "gift_card", "code": card.code or ""}

@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import policies
+from app import i18n
 from app.adapters.dynamo.store import DueWork, DynamoStore
 from app.domain.rma import Rma
 from app.domain.shops import Shop
 from app.errors import InvalidInput, UpstreamError
 from app.observability import logger
-from app.services import mail
+from app.services import analytics, mail
 from app.services.proactive import ProactiveContext, SweepResult, run_due
-from policies.calendar import is_business_day, local_date
-from policies.service_levels import complaint_deadlines, refund_due_date, review_due_date
-from policies.vocabulary import Reason, Resolution
+from policies.calendar import business_days_between, local_date
+from policies.service_levels import complaint_deadlines, review_due_date
+from policies.vocabulary import Reason
 
 DIGEST = "digest"
 DIGEST_HOUR = time(8, 0)
@@ -69,20 +70,6 @@ def _rmas_in(store: DynamoStore, shop: str, states: tuple[str, ...]) -> Iterator
                 break
 
 
-def _entry(rma: Rma, action: str) -> datetime | None:
-    return next((e.at for e in rma.timeline if e.action == action), None)
-
-
-def _business_days_between(start: date, end: date, country: str) -> int:
-    """Business days after `start` up to and including `end` (0 when end <= start)."""
-    days, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if is_business_day(day, country):
-            days += 1
-    return days
-
-
 def _days_text(n: int) -> str:
     return f"{n} business day{'s' if n != 1 else ''}"
 
@@ -108,7 +95,7 @@ def overdue(
         if rma.requires_review:
             due = review_due_date(policy, rma.created_at, shop.country, shop.zone)
             if due is not None and today > due:
-                late = _business_days_between(due, today, shop.country)
+                late = business_days_between(due, today, shop.country)
                 if late:
                     report.reviews.append(
                         Overdue("review", rma.number, rma.order_name, due, _days_text(late))
@@ -137,20 +124,11 @@ def overdue(
                             _hours_text(now - ack_by),
                         )
                     )
-    counted_from = policy.refund_sla.counted_from.value
+    terms = analytics.refund_sla(policy)
     for rma in _rmas_in(store, shop.domain, AWAITING_SETTLEMENT):
-        start = _entry(rma, "approve" if counted_from == "approval" else "receive")
-        if start is None:
-            continue
-        credit = all(ln.resolution == Resolution.STORE_CREDIT.value for ln in rma.lines)
-        due = refund_due_date(
-            policy,
-            local_date(start, shop.zone),
-            shop.country,
-            Resolution.STORE_CREDIT if credit else Resolution.REFUND,
-        )
-        if today > due:
-            late = _business_days_between(due, today, shop.country)
+        due = analytics.settlement_due(rma, terms, shop)
+        if due is not None and today > due:
+            late = business_days_between(due, today, shop.country)
             if late:
                 report.refunds.append(
                     Overdue("refund", rma.number, rma.order_name, due, _days_text(late))
@@ -175,10 +153,6 @@ def next_digest_at(shop: Shop, now: datetime) -> datetime:
 def ensure_digest_scheduled(store: DynamoStore, shop: Shop, now: datetime) -> bool:
     """Schedule the shop's daily digest unless it is scheduled (install, daily reconcile)."""
     return store.put_due(shop.domain, DIGEST, shop.domain, next_digest_at(shop, now), {})
-
-
-def digest_locale(shop: Shop) -> str:
-    return "zh-CN" if shop.country == "CN" else "en"
 
 
 SECTION_TITLES = {
@@ -221,7 +195,7 @@ def send_digest(ctx: ProactiveContext, work: DueWork, shop: Shop) -> bool:
                     "admin_url": f"{ctx.app_url}/admin?shop={shop.domain}",
                     "footer_key": "mail.footer_merchant",
                 },
-                locale=digest_locale(shop),
+                locale=i18n.shop_locale(shop.country),
                 mailer=ctx.mailer,
                 ledger=ctx.ledger,
                 clock=ctx.clock,
