@@ -202,23 +202,22 @@ class Container:
             on_inventory=self.on_inventory,
         )
 
-    def on_order(self, shop: str, order: OrderSnapshot) -> None:
+    def on_order(self, shop: Shop, order: OrderSnapshot) -> None:
         """A new order: promise its delivery date (delay check) and look for backordered items.
 
         Neither may fail the webhook: each schedules its own retry as due work.
         """
-        known = self.store.get_shop(shop)
-        view = self.store.get_order(shop, order.id)
-        if known is None or view is None:
+        view = self.store.get_order(shop.domain, order.id)
+        if view is None:
             return
         ctx = self.proactive_context()
-        delays.schedule(ctx, known, view)
+        delays.schedule(ctx, shop, view)
         try:
-            backorders.check_order(ctx, known, order.id, locale=order.customer_locale)
+            backorders.check_order(ctx, shop, order.id, locale=order.customer_locale)
         except HemlineError as exc:
             logger.warning(
                 "backorder check deferred to the sweep",
-                extra={"shop": shop, "order_id": order.id, "error": str(exc)},
+                extra={"shop": shop.domain, "order_id": order.id, "error": str(exc)},
             )
 
     def on_inventory(self, shop: str, inventory_item_id: int) -> None:

@@ -47,7 +47,7 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
             extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},
         )
         if saved == CREATED and deps.on_order is not None and known and known.is_installed:
-            deps.on_order(shop, order)
+            deps.on_order(known, order)
     else:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
 

@@ -11,6 +11,7 @@ from app.clock import Clock
 if TYPE_CHECKING:
     from app.adapters.dynamo.store import DynamoStore
     from app.domain.orders import Fulfillment, OrderSnapshot, Refund
+    from app.domain.shops import Shop
 
 # An order as the Admin API has it now (richer than a webhook body), or None
 # when the shop cannot be asked (not installed).
@@ -32,7 +33,8 @@ class HandlerDeps:
     order_source: OrderSource | None = None
     # Called with each newly shipped fulfillment (exchange items going out).
     on_shipment: Callable[[str, Fulfillment], object] | None = None
-    # Called with each stored order snapshot (backorder checks, delivery promises).
-    on_order: Callable[[str, OrderSnapshot], object] | None = None
+    # Called with each newly stored order of an installed shop (backorder checks,
+    # delivery promises).
+    on_order: Callable[[Shop, OrderSnapshot], object] | None = None
     # Called with a stock change of an inventory item (backordered orders waiting on it).
     on_inventory: Callable[[str, int], object] | None = None

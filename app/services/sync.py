@@ -17,6 +17,7 @@ from app.adapters.dynamo.store import CREATED, DynamoStore
 from app.adapters.shopify_admin import admin_order_to_snapshot
 from app.clock import Clock
 from app.domain.orders import OrderSnapshot
+from app.domain.shops import Shop
 from app.errors import HemlineError
 from app.observability import logger
 from app.services.install import ShopSetup
@@ -34,7 +35,7 @@ class CatchUpResult:
     orders_written: int
 
 
-OnOrder = Callable[[str, OrderSnapshot], object]
+OnOrder = Callable[[Shop, OrderSnapshot], object]
 
 
 def catch_up_orders(
@@ -64,13 +65,14 @@ def catch_up_orders(
             month = known.month_of(snapshot.created_at) if known else None
             saved = store.save_order(shop, snapshot, stats_month=month)
             written += bool(saved)
-            if saved == CREATED and on_order is not None:
-                # An order the webhooks missed gets what orders/create would have given it.
-                on_order(shop, snapshot)
             for f in fulfillments:
                 store.save_fulfillment(shop, f)
             for r in refunds:
                 store.save_refund(shop, r)
+            if saved == CREATED and on_order is not None and known is not None:
+                # An order the webhooks missed gets what orders/create would have given it,
+                # once its shipments and refunds are stored too.
+                on_order(known, snapshot)
         if not page.has_next_page:
             break
         after = page.end_cursor
