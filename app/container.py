@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -48,6 +49,29 @@ _BOTO_CONFIG = Config(
 )
 
 
+class LazyClient:
+    """A boto3 client built on its first use, once per process.
+
+    Building a client loads its service model (tens of milliseconds each); a cold start
+    then pays only for the clients its path uses: a webhook acknowledgement needs
+    DynamoDB and SQS, never KMS, S3 or SES.
+    """
+
+    def __init__(self, build: Callable[[], Any]):
+        self._build = build
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._build()
+                client = self._client
+        return getattr(client, name)
+
+
 def dynamodb_client(settings: Settings) -> Any:
     kwargs: dict[str, Any] = {"region_name": settings.aws_region, "config": _BOTO_CONFIG}
     if settings.dynamodb_endpoint_url:
@@ -55,13 +79,15 @@ def dynamodb_client(settings: Settings) -> Any:
         if settings.is_local:
             # DynamoDB Local (started with -sharedDb) accepts any credentials.
             kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
-    return boto3.client("dynamodb", **kwargs)
+    return LazyClient(lambda: boto3.client("dynamodb", **kwargs))
 
 
 def token_cipher(settings: Settings, kms: Any = None) -> TokenCipher:
     """KMS when a key id is configured (always in prod), else the local AES key."""
     if settings.kms_key_id:
-        client = kms or boto3.client("kms", region_name=settings.aws_region, config=_BOTO_CONFIG)
+        client = kms or LazyClient(
+            lambda: boto3.client("kms", region_name=settings.aws_region, config=_BOTO_CONFIG)
+        )
         return KmsTokenCipher(client, settings.kms_key_id)
     assert settings.token_key, "config guarantees a local token key outside prod"
     return LocalTokenCipher(settings.token_key)
@@ -200,6 +226,7 @@ class Container:
             on_shipment=self.on_shipment,
             on_order=self.on_order,
             on_inventory=self.on_inventory,
+            files=self.files,
         )
 
     def on_order(self, shop: Shop, order: OrderSnapshot) -> None:
@@ -254,10 +281,10 @@ class Container:
                 self.proactive_context(), shop, fulfillment.order_id, fulfillment.delivered_at
             )
 
-    def process_webhook(self, shop: str, webhook_id: str, *, final_attempt: bool = False) -> str:
+    def process_webhook(self, shop: str, key: str, *, final_attempt: bool = False) -> str:
         return webhooks.process_webhook(
             shop,
-            webhook_id,
+            key,
             deps=self.handler_deps(),
             metrics=self.metrics,
             final_attempt=final_attempt,
@@ -304,7 +331,9 @@ def build_container(
     container.shop_setup = ShopifyShopSetup(container.admin_for)
     data_dir = Path(settings.local_data_dir)
     if settings.files_bucket:
-        s3 = s3 or boto3.client("s3", region_name=settings.aws_region, config=_S3_CONFIG)
+        s3 = s3 or LazyClient(
+            lambda: boto3.client("s3", region_name=settings.aws_region, config=_S3_CONFIG)
+        )
         container.files = S3FileStore(s3, settings.files_bucket)
     else:
         container.files = LocalFileStore(data_dir / "files", settings.app_url)
@@ -312,7 +341,9 @@ def build_container(
         container.outbox = LocalOutbox(data_dir / "outbox")
         container.mailer = container.outbox
     else:
-        ses = ses or boto3.client("sesv2", region_name=settings.aws_region, config=_BOTO_CONFIG)
+        ses = ses or LazyClient(
+            lambda: boto3.client("sesv2", region_name=settings.aws_region, config=_BOTO_CONFIG)
+        )
         container.mailer = SesMailer(ses, settings.mail_sender)
     container.tokens = AccessTokens(
         store=store, cipher=container.cipher, oauth=container.oauth, clock=container.clock
@@ -324,7 +355,7 @@ def build_container(
         if settings.sqs_endpoint_url:
             sqs_kwargs["endpoint_url"] = settings.sqs_endpoint_url
         container.queue = SqsWebhookQueue(
-            sqs or boto3.client("sqs", **sqs_kwargs), settings.queue_url
+            sqs or LazyClient(lambda: boto3.client("sqs", **sqs_kwargs)), settings.queue_url
         )
     else:
         container.queue = InProcessWebhookQueue(container.process_webhook)

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
-import jwt
-
 from app.domain.shops import SHOP_DOMAIN_RE
 
 LEEWAY = timedelta(seconds=10)
@@ -35,6 +33,8 @@ def verify_session_token(token: str, *, api_key: str, secrets: tuple[str, ...]) 
     """Verify signature, audience, lifetime and that iss/dest name the same shop."""
     if not token:
         raise InvalidSessionToken("missing session token")
+    import jwt  # loaded on first use: webhook-only cold starts never need it
+
     claims = None
     last: Exception | None = None
     for secret in secrets:

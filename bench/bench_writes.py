@@ -38,6 +38,11 @@ QUICK = 3
 # On-demand list prices in us-east-1, USD per million request units: the issue's figures,
 # and the prices since AWS halved on-demand throughput prices on 1 November 2024.
 PRICES = {"issue": (1.25, 0.25), "since_2024_11": (0.625, 0.125)}
+# AWS Lambda list prices in us-east-1 (x86): USD per GB-second of duration and per million
+# requests; the function's memory is zappa_settings.json's memory_size.
+LAMBDA_GB_SECOND = 0.0000166667
+LAMBDA_PER_MILLION_REQUESTS = 0.20
+SETTINGS = Path(__file__).resolve().parent.parent / "zappa_settings.json"
 STEPS = ("create", "fulfil", "deliver", "return", "receive", "refund")
 
 
@@ -89,7 +94,7 @@ def _life(
         "return",
         lambda: _then_wait(
             stack,
-            returns.request_return(
+            stack.invocations.timed(returns.request_return)(
                 ctx,
                 known,
                 view,
@@ -104,7 +109,7 @@ def _life(
         "receive",
         lambda: _then_wait(
             stack,
-            returns.receive_return(
+            stack.invocations.timed(returns.receive_return)(
                 ctx,
                 known,
                 rma.number,
@@ -115,7 +120,10 @@ def _life(
     )
     refunded = measure(
         "refund",
-        lambda: _then_wait(stack, returns.refund_return(ctx, known, rma.number, actor="staff:1")),
+        lambda: _then_wait(
+            stack,
+            stack.invocations.timed(returns.refund_return)(ctx, known, rma.number, actor="staff:1"),
+        ),
     )
     if refunded.state != "refunded":
         raise RuntimeError(f"the return was not refunded ({refunded.state})")
@@ -129,7 +137,17 @@ def _then_wait(stack: Stack, result: Any) -> Any:
 
 def run(quick: bool = False) -> dict[str, Any]:
     count = QUICK if quick else FULL
-    per_step = {s: {"write_units": 0.0, "writes": 0, "read_units": 0.0, "reads": 0} for s in STEPS}
+    per_step = {
+        s: {
+            "write_units": 0.0,
+            "writes": 0,
+            "read_units": 0.0,
+            "reads": 0,
+            "invocations": 0,
+            "ms": 0.0,
+        }
+        for s in STEPS
+    }
     by_op: dict[str, dict[str, float]] = {s: {} for s in STEPS}
     with local_stack() as stack:
         shop = stack.installed_shop()
@@ -138,7 +156,11 @@ def run(quick: bool = False) -> dict[str, Any]:
 
         def measure(step: str, action: Callable[[], Any]) -> Any:
             meter.reset()
+            stack.invocations.reset()
             result = action()
+            with stack.invocations.lock:
+                per_step[step]["invocations"] += stack.invocations.count
+                per_step[step]["ms"] += stack.invocations.seconds * 1000
             with meter.lock:
                 tally = per_step[step]
                 tally["write_units"] += meter.billed_write_units
@@ -161,6 +183,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         figures[f"writes_{step}"] = round(tally["write_units"] / count, 2)
         figures[f"write_calls_{step}"] = round(tally["writes"] / count, 2)
         figures[f"reads_{step}"] = round(tally["read_units"] / count, 2)
+        figures[f"invocations_{step}"] = round(tally["invocations"] / count, 2)
+        figures[f"lambda_ms_{step}"] = round(tally["ms"] / count, 1)
     figures["calls_by_step"] = {
         step: {op: round(n / count, 2) for op, n in sorted(ops.items())}
         for step, ops in by_op.items()
@@ -176,6 +200,23 @@ def run(quick: bool = False) -> dict[str, Any]:
             / 1e6,
             4,
         )
+    memory_mb = json.loads(SETTINGS.read_text())["prod"]["memory_size"]
+    invocations = sum(t["invocations"] for t in per_step.values()) / count
+    lambda_ms = sum(t["ms"] for t in per_step.values()) / count
+    figures["lambda_memory_mb"] = memory_mb
+    figures["lambda_invocations_per_order"] = round(invocations, 2)
+    figures["lambda_ms_per_order"] = round(lambda_ms, 1)
+    figures["lambda_cost_per_10k_orders_usd"] = round(
+        10_000
+        * (
+            lambda_ms / 1000 * memory_mb / 1024 * LAMBDA_GB_SECOND
+            + invocations * LAMBDA_PER_MILLION_REQUESTS / 1e6
+        ),
+        4,
+    )
+    figures["total_cost_per_10k_orders_usd"] = round(
+        figures["cost_per_10k_orders_usd"] + figures["lambda_cost_per_10k_orders_usd"], 4
+    )
     figures["prices_usd_per_million"] = {
         name: {"write": w, "read": r} for name, (w, r) in PRICES.items()
     }
@@ -192,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     for step in STEPS:
         print(
             f"  {step:8} {f[f'writes_{step}']:6.1f} write units ({f[f'write_calls_{step}']:.1f} calls),"
-            f" {f[f'reads_{step}']:6.1f} read units"
+            f" {f[f'reads_{step}']:6.1f} read units; {f[f'invocations_{step}']:.1f} invocations,"
+            f" {f[f'lambda_ms_{step}']:.0f} ms"
         )
     issue_w, issue_r = PRICES["issue"]
     now_w, now_r = PRICES["since_2024_11"]
@@ -202,6 +244,15 @@ def main(argv: list[str] | None = None) -> int:
         f" orders at ${issue_w}/${issue_r} per million write/read units"
         f" (${f['cost_per_10k_orders_usd_since_2024_11']:.3f} at ${now_w}/${now_r}, the on-demand"
         " prices since November 2024; us-east-1)"
+    )
+    print(
+        f"  Lambda   {f['lambda_invocations_per_order']:.1f} invocations, {f['lambda_ms_per_order']:.0f} ms"
+        f" at {f['lambda_memory_mb']} MB: ${f['lambda_cost_per_10k_orders_usd']:.3f} per 10,000 orders"
+        f" (${LAMBDA_GB_SECOND:.10f}/GB-s, ${LAMBDA_PER_MILLION_REQUESTS:.2f}/million requests)"
+    )
+    print(
+        f"  DynamoDB + Lambda: ${f['total_cost_per_10k_orders_usd']:.3f} per 10,000 orders"
+        " (at the issue's DynamoDB prices)"
     )
     print(json.dumps(f))
     return 0

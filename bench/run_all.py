@@ -44,6 +44,9 @@ KEYS = (
     "peak_rss_mb",
     "writes_per_order",
     "cost_per_10k_orders_usd",
+    "lambda_ms_per_order",
+    "lambda_cost_per_10k_orders_usd",
+    "total_cost_per_10k_orders_usd",
 )
 
 
@@ -110,7 +113,10 @@ ROWS = (
     Row("sweep reads per due order", "sweep", ("sweep_reads_per_due",), "RRU", budget=1.2),
     Row("portal look-up to page, p95", "portal", ("portal_p95_ms",), "ms", budget=50.0),
     Row("DynamoDB writes per order", "writes", ("writes_per_order",), "WRU"),
-    Row("  cost per 10,000 orders", "writes", ("cost_per_10k_orders_usd",), "USD"),
+    Row("  DynamoDB cost per 10,000 orders", "writes", ("cost_per_10k_orders_usd",), "USD"),
+    Row("Lambda time per order", "writes", ("lambda_ms_per_order",), "ms"),
+    Row("  Lambda cost per 10,000 orders", "writes", ("lambda_cost_per_10k_orders_usd",), "USD"),
+    Row("cost per 10,000 orders, both", "writes", ("total_cost_per_10k_orders_usd",), "USD"),
     Row("peak RSS, throughput run", "webhooks", ("peak_rss_mb",), "MB", budget=256.0),
 )
 

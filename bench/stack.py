@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +62,7 @@ class Stack:
     dynamodb: Any
     meter: DynamoMeter
     backend: str
+    invocations: InvocationMeter
 
     def sim(self, method: str, path: str, **kw: Any) -> Any:
         res = requests.request(method, f"{self.devstore.url}/_sim{path}", timeout=30, **kw)
@@ -198,21 +199,63 @@ def local_stack() -> Iterator[Stack]:
         meter = DynamoMeter(client)
         container = build_container(settings, dynamodb=client)
         app = create_app(container=container)
+        invocations = InvocationMeter()
+        queue = container.queue
+        queue._processor = invocations.timed(queue._processor)  # type: ignore[attr-defined]
         server = make_server(
             "127.0.0.1",
             port,
-            app,
+            invocations.wsgi(app),
             threaded=True,
             request_handler=_QuietHandler,
         )
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield Stack(app_url, devstore, container, app, client, meter, ddb.kind)
+            yield Stack(app_url, devstore, container, app, client, meter, ddb.kind, invocations)
         finally:
             server.shutdown()
             devstore.stop()
             container.queue.close()  # type: ignore[attr-defined]
+
+
+class InvocationMeter:
+    """What Lambda would bill for: each request the app served and each queued webhook the
+    worker processed is one invocation, billed for its wall time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+        self.seconds = 0.0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.count, self.seconds = 0, 0.0
+
+    def _add(self, seconds: float) -> None:
+        with self.lock:
+            self.count += 1
+            self.seconds += seconds
+
+    def timed(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def invocation(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._add(time.perf_counter() - started)
+
+        return invocation
+
+    def wsgi(self, app: Any) -> Any:
+        def served(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            started = time.perf_counter()
+            try:
+                return list(app(environ, start_response))  # the whole body, as Lambda returns it
+            finally:
+                self._add(time.perf_counter() - started)
+
+        return served
 
 
 WRITE_OPS = frozenset(

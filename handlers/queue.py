@@ -1,7 +1,7 @@
 """Lambda entry point for the webhook queue (SQS): one delivery per record.
 
 A record's body is either Hemline's reference to a delivery that ingress stored
-(`{"shop", "webhook_id"}`) or, when Shopify delivers through Amazon EventBridge,
+(`{"shop", "key"}`, the delivery's dedupe key) or, when Shopify delivers through Amazon EventBridge,
 the whole EventBridge event that the partner bus's rule sent to this queue
 (recorded once, then processed in place). Reports partial batch failures, so
 only the records that failed are retried (and dead-lettered after the queue's
@@ -57,9 +57,9 @@ def _process_record(record: SQSRecord) -> str:
         if (
             message is not None
             and isinstance(message.get("shop"), str)
-            and isinstance(message.get("webhook_id"), str)
+            and isinstance(message.get("key"), str)
         ):
-            return c.process_webhook(message["shop"], message["webhook_id"], final_attempt=final)
+            return c.process_webhook(message["shop"], message["key"], final_attempt=final)
         # Neither shape: no retry can make sense of it. Its body is not logged (it
         # may hold customer data), only that it was dropped.
         logger.error("queued message not understood; dropped")

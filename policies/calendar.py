@@ -11,8 +11,6 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 
@@ -29,12 +27,16 @@ def _as_zone(tz: tzinfo | str) -> tzinfo:
 @lru_cache(maxsize=1)
 def supported_countries() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes the `holidays` package has a national calendar for."""
+    import holidays  # the calendars load on first use, not with every import of policies
+
     return frozenset(code for code in holidays.list_supported_countries() if len(code) == 2)
 
 
 @lru_cache(maxsize=512)
 def holiday_dates(country: str, year: int) -> frozenset[date]:
     """The national public holidays of `country` in `year` (observed days included)."""
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=year))
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from policies.calendar import add_business_days, end_of_local_day, local_date
-from policies.schema import Policy
 from policies.vocabulary import Resolution
+
+if TYPE_CHECKING:
+    from policies.schema import Policy
 
 
 def promised_delivery_date(

@@ -20,7 +20,13 @@ from infra.local import dynamodb_local as ddb_local
 from infra.local.tables import ensure_table
 
 TESTS = Path(__file__).resolve().parent
-TIERS = {"unit": "unit", "adapters": "adapters", "integration": "integration", "browser": "browser"}
+TIERS = {
+    "unit": "unit",
+    "adapters": "adapters",
+    "integration": "integration",
+    "resilience": "resilience",
+    "browser": "browser",
+}
 
 TEST_SECRET = "test-shopify-secret-0123456789abcdef"
 TEST_SECRET_PREVIOUS = "old-shopify-secret-0123456789abcdef"

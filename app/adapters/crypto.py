@@ -13,8 +13,6 @@ import os
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.errors import ConfigError, UpstreamError
 
@@ -33,8 +31,16 @@ def _aad(context: dict[str, str]) -> bytes:
     return json.dumps(context, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _invalid_tag() -> type[Exception]:
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag
+
+
 class LocalTokenCipher:
-    """AES-256-GCM with a key from HEMLINE_TOKEN_KEY (base64, 32 bytes): local and test only."""
+    """AES-256-GCM with a key from HEMLINE_TOKEN_KEY (base64, 32 bytes): local and test only.
+
+    `cryptography` is imported here, not with the module: production uses KMS."""
 
     def __init__(self, key_b64: str):
         try:
@@ -43,7 +49,16 @@ class LocalTokenCipher:
             raise ConfigError(["HEMLINE_TOKEN_KEY must be base64"]) from exc
         if len(key) != 32:
             raise ConfigError(["HEMLINE_TOKEN_KEY must decode to 32 bytes"])
-        self._aes = AESGCM(key)
+        self._key = key
+        self._aes_built: Any = None
+
+    @property
+    def _aes(self) -> Any:
+        if self._aes_built is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aes_built = AESGCM(self._key)
+        return self._aes_built
 
     def encrypt(self, plaintext: str, context: dict[str, str]) -> bytes:
         nonce = os.urandom(12)
@@ -52,7 +67,7 @@ class LocalTokenCipher:
     def decrypt(self, ciphertext: bytes, context: dict[str, str]) -> str:
         try:
             return self._aes.decrypt(ciphertext[:12], ciphertext[12:], _aad(context)).decode()
-        except InvalidTag as exc:
+        except _invalid_tag() as exc:
             raise UpstreamError("token does not decrypt for this shop", retryable=False) from exc
 
 

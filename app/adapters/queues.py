@@ -27,10 +27,11 @@ class SqsWebhookQueue:
         self._sqs = client
         self._url = queue_url
 
-    def enqueue(self, shop: str, webhook_id: str) -> None:
+    def enqueue(self, shop: str, key: str) -> None:
+        """Queue a reference to a recorded delivery: its shop and dedupe key."""
         try:
             self._sqs.send_message(
-                QueueUrl=self._url, MessageBody=json.dumps({"shop": shop, "webhook_id": webhook_id})
+                QueueUrl=self._url, MessageBody=json.dumps({"shop": shop, "key": key})
             )
         except (ClientError, BotoCoreError) as exc:
             raise UpstreamError(f"SQS send failed: {type(exc).__name__}", retryable=True) from exc
@@ -61,8 +62,8 @@ class InProcessWebhookQueue:
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
 
-    def enqueue(self, shop: str, webhook_id: str) -> None:
-        future = self._pool.submit(self._run, shop, webhook_id)
+    def enqueue(self, shop: str, key: str) -> None:
+        future = self._pool.submit(self._run, shop, key)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
@@ -71,23 +72,21 @@ class InProcessWebhookQueue:
         with self._lock:
             self._pending.discard(future)
 
-    def _run(self, shop: str, webhook_id: str) -> None:
+    def _run(self, shop: str, key: str) -> None:
         for attempt in range(1, self._max_attempts + 1):
             try:
-                self._processor(shop, webhook_id, final_attempt=attempt == self._max_attempts)
+                self._processor(shop, key, final_attempt=attempt == self._max_attempts)
                 return
             except UpstreamError:
                 if attempt == self._max_attempts:
                     logger.error(
                         "webhook parked after retries",
-                        extra={"shop": shop, "webhook_id": webhook_id},
+                        extra={"shop": shop, "webhook_key": key},
                     )
                     return
                 time.sleep(self._backoff_s * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
             except Exception:
-                logger.exception(
-                    "webhook worker crashed", extra={"shop": shop, "webhook_id": webhook_id}
-                )
+                logger.exception("webhook worker crashed", extra={"shop": shop, "webhook_key": key})
                 return
 
     def drain(self, timeout: float = 30.0) -> None:

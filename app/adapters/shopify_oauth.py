@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import requests
-
 from app.errors import InvalidInput, UpstreamError
+
+if TYPE_CHECKING:
+    import requests
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type name
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105 - a token type name
@@ -45,8 +46,15 @@ class ShopifyOAuth:
         self._key = api_key
         self._secret = api_secret
         self._origin = admin_origin.rstrip("/") if admin_origin else None
-        self._http = http or requests.Session()
+        self._http_session = http  # requests loads on the first grant, not at cold start
         self._timeout = timeout_s
+
+    def _http(self) -> requests.Session:
+        if self._http_session is None:
+            import requests
+
+            self._http_session = requests.Session()
+        return self._http_session
 
     def _base(self, shop: str) -> str:
         return self._origin or f"https://{shop}"
@@ -89,9 +97,11 @@ class ShopifyOAuth:
         )
 
     def _token(self, shop: str, fields: dict[str, str], now: datetime) -> TokenGrant:
+        import requests
+
         body = {"client_id": self._key, "client_secret": self._secret, **fields}
         try:
-            res = self._http.post(
+            res = self._http().post(
                 f"{self._base(shop)}/admin/oauth/access_token",
                 data=body,
                 headers={"Accept": "application/json"},

@@ -14,6 +14,12 @@ CENT = Decimal("0.01")
 def parse_money(value: object, field: str) -> Decimal:
     """Parse a money amount given as a string (Shopify's form) or a Decimal; never a float."""
     if isinstance(value, Decimal):
+        # Checked before formatting: a JSON number like 1e999999999 would be written out
+        # digit by digit (a gigabyte) only to fail the pattern below.
+        if not value.is_finite() or value.adjusted() > 15 or int(value.as_tuple().exponent) < -6:
+            raise InvalidInput(
+                f"money must be a decimal string like '12.50', got {value!s:.40}", field
+            )
         text = format(value, "f")
     elif isinstance(value, str):
         text = value.strip()

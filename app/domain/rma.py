@@ -145,6 +145,12 @@ class Rma:
     def is_open(self) -> bool:
         return self.state not in FINAL_STATES
 
+    def redacted(self) -> Rma:
+        """The same return without the customer's email, words or photos (compliance
+        redaction; the photo files go with it)."""
+        lines = tuple(replace(ln, note=None, photos=()) for ln in self.lines)
+        return replace(self, customer_email=None, lines=lines)
+
 
 def can(rma: Rma, action: str) -> bool:
     return (rma.state, action) in TRANSITIONS

@@ -17,9 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from app import i18n
 from app.domain.money import to_cents
@@ -33,11 +31,15 @@ from app.shopify.errors import ShopifyError, ShopifyOutcomeUnknownError
 from app.shopify.models import Order as ShopifyOrder
 from app.shopify.models import VariantInventory
 from policies.calendar import add_business_days, local_date, start_of_local_day
-from policies.schema import Policy
 from policies.service_levels import backorder_notice_due
 from policies.vocabulary import BackorderOption
 
+if TYPE_CHECKING:
+    from policies.schema import Policy
+
 KIND = "backorder"
+# How far ahead a restock date may be: later than this is a typo, or not a backorder.
+RESTOCK_HORIZON = timedelta(days=366)
 NOTICE_TAG = "hemline-backorder-notice"
 LINK_AUDIENCE = "hemline-oneclick"
 LINK_TTL = timedelta(days=30)
@@ -236,6 +238,8 @@ def sign_link(
         "iat": int(issued_at.timestamp()),
         "exp": int((issued_at + ttl).timestamp()),
     }
+    import jwt  # loaded on first use: webhook-only cold starts never need it
+
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -243,6 +247,8 @@ def read_link(secret: bytes, token: str, now: datetime) -> LinkClaims:
     """The claims of a token this app signed; raises LinkRefused (malformed, forged, expired)."""
     if not token or len(token) > 2048 or token.count(".") != 2:
         raise LinkRefused("malformed")
+    import jwt
+
     try:
         claims = jwt.decode(
             token,
@@ -800,7 +806,10 @@ def set_restock_date(
     """Set a variant's expected restock date (today or later, in the shop's time zone), or
     clear it with an empty date. Raises InvalidInput naming the field, UpstreamError."""
     raw_id = (variant_id or "").strip().rsplit("/", 1)[-1]
-    if not raw_id.isdigit() or not 0 < int(raw_id) < 2**63:
+    # isdecimal() alone admits other scripts' digits; the length keeps int() cheap.
+    if not (raw_id.isascii() and raw_id.isdecimal() and len(raw_id) <= 19) or not (
+        0 < int(raw_id) < 2**63
+    ):
         raise InvalidInput("must be a product variant id (a number)", "variant_id")
     vid = int(raw_id)
     day: date | None = None
@@ -809,8 +818,11 @@ def set_restock_date(
             day = date.fromisoformat(expected_on.strip())
         except ValueError as exc:
             raise InvalidInput("must be a date like 2025-06-12", "expected_on") from exc
-        if day < local_date(ctx.clock.now(), shop.zone):
+        today = local_date(ctx.clock.now(), shop.zone)
+        if day < today:
             raise InvalidInput("must be today or later", "expected_on")
+        if day > today + RESTOCK_HORIZON:
+            raise InvalidInput("must be within a year from today", "expected_on")
     try:
         found = ctx.admin_for(shop.domain).inventory_levels([f"gid://shopify/ProductVariant/{vid}"])
     except ShopifyError as exc:

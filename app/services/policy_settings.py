@@ -206,7 +206,7 @@ class OverrideField:
             raise ValueError(self.problem)
         text = str(raw).strip()
         if self.kind in ("days", "hours"):
-            if not text.isdigit() or not self.minimum <= int(text) <= self.maximum:
+            if not _is_small_whole(text) or not self.minimum <= int(text) <= self.maximum:
                 raise ValueError(self.problem)
             return str(int(text))
         if not _AMOUNT.fullmatch(text) or not self.minimum <= Decimal(text) <= self.maximum:
@@ -228,6 +228,11 @@ class OverrideField:
             f"must be tags separated by commas, at most {MAX_TAGS} tags"
             f" of up to {MAX_TAG_LENGTH} characters each"
         )
+
+
+def _is_small_whole(text: str) -> bool:
+    """ASCII digits, few enough for int(): isdigit() alone admits "²", which int() refuses."""
+    return text.isascii() and text.isdecimal() and len(text) <= 9
 
 
 def _percent_text(value: Decimal) -> str:
@@ -627,7 +632,7 @@ def parse_delivered_days_ago(raw: object) -> int:
     text = raw.strip() if isinstance(raw, str) else raw
     if isinstance(text, bool) or not (
         (isinstance(text, int) and 0 <= text <= MAX_DELIVERED_DAYS_AGO)
-        or (isinstance(text, str) and text.isdigit() and int(text) <= MAX_DELIVERED_DAYS_AGO)
+        or (isinstance(text, str) and _is_small_whole(text) and int(text) <= MAX_DELIVERED_DAYS_AGO)
     ):
         raise InvalidInput(
             f"must be a whole number of days from 0 to {MAX_DELIVERED_DAYS_AGO}",

@@ -10,6 +10,7 @@ from app.clock import Clock
 
 if TYPE_CHECKING:
     from app.adapters.dynamo.store import DynamoStore
+    from app.adapters.files import FileStore
     from app.domain.orders import Fulfillment, OrderSnapshot, Refund
     from app.domain.shops import Shop
 
@@ -19,8 +20,9 @@ OrderSource = Callable[[str, int], "tuple[OrderSnapshot, list[Fulfillment], list
 
 
 class WebhookQueue(Protocol):
-    def enqueue(self, shop: str, webhook_id: str) -> None:
-        """Hand a stored delivery to the worker; raises UpstreamError if it could not be queued."""
+    def enqueue(self, shop: str, key: str) -> None:
+        """Hand the delivery stored under `key` to the worker; raises UpstreamError if it
+        could not be queued."""
         ...
 
 
@@ -38,3 +40,5 @@ class HandlerDeps:
     on_order: Callable[[Shop, OrderSnapshot], object] | None = None
     # Called with a stock change of an inventory item (backordered orders waiting on it).
     on_inventory: Callable[[str, int], object] | None = None
+    # Labels and photos, which the compliance topics erase with the data they belong to.
+    files: FileStore | None = None

@@ -97,6 +97,10 @@ def issue_label(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
         files=ctx.files,
         clock=ctx.clock,
     )
+    if not rma.shopify_return_id:
+        from app.services.returns import _open_shopify_return  # opening failed at request
+
+        rma = _open_shopify_return(ctx, shop, rma)
     _attach_to_shopify_return(ctx, shop, rma, stored)
     label = {
         "provider": stored.provider,

@@ -203,7 +203,16 @@ def request_return(
     logger.info(
         "return requested", extra={"shop": shop.domain, "rma": rma.number, "state": rma.state}
     )
-    rma = _open_shopify_return(ctx, shop, rma)
+    try:
+        rma = _open_shopify_return(ctx, shop, rma)
+    except UpstreamError as exc:
+        if not exc.retryable:
+            raise
+        # The RMA stands (it holds the items); the Shopify return is opened by the next step.
+        logger.warning(
+            "Shopify return not opened yet",
+            extra={"shop": shop.domain, "rma": rma.number, "error": str(exc)},
+        )
     if rma.state == "requested":
         _notify(ctx, shop, rma, "return_requested")
     else:
@@ -241,11 +250,13 @@ def _open_shopify_return(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
     if claim is not None and claim.result:
         return_id = claim.result["return_id"]
     else:
-        found = _find_unclaimed_return(ctx, shop, admin, rma) if claim is not None else None
-        if found is not None:
-            return_id = found
-        else:
-            return_id = _create_shopify_return(admin, rma).id
+        try:
+            found = _find_unclaimed_return(ctx, shop, admin, rma) if claim is not None else None
+            return_id = found if found is not None else _create_shopify_return(admin, rma).id
+        except ShopifyError as exc:
+            # The order read before the mutation can fail too (throttled, 5xx): the claim
+            # stays, so the retry looks for a return this attempt made before making one.
+            raise _shopify(exc) from exc
         ctx.ledger.complete(shop.domain, key, {"return_id": return_id})
     if rma.shopify_return_id == return_id:
         return rma
@@ -461,14 +472,11 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
         )
     rmas.ensure_can(rma, action)
     amount = sum((received_amount(ln) for ln in rma.lines), Decimal("0.00"))
-    admin = ctx.admin_for(shop.domain)
     if not rma.shopify_return_id:
-        raise UpstreamError(
-            f"return {number} has no Shopify return yet; retry shortly", retryable=True
-        )
-    ret = admin.get_return(rma.shopify_return_id)
-    if ret is None:
-        raise UpstreamError(f"Shopify lost return {rma.shopify_return_id}", retryable=False)
+        # Its creation failed at request time (Shopify throttled or down): try again now.
+        rma = _open_shopify_return(ctx, shop, rma)
+    admin = ctx.admin_for(shop.domain)
+    ret = _read_return(admin, rma)
     lines = _process_lines(rma, ret)
     issued: dict[str, str] = {}
     if action == "refund":
@@ -480,7 +488,10 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
             verify=lambda: _refunded(admin, rma),
         )
     else:
-        order = admin.get_order(f"gid://shopify/Order/{rma.order_id}")
+        try:
+            order = admin.get_order(f"gid://shopify/Order/{rma.order_id}")
+        except ShopifyError as exc:
+            raise _shopify(exc) from exc  # throttled or down: the staff's click is retried
         if order is None:
             raise UpstreamError(f"Shopify does not know order {rma.order_name}", retryable=False)
         bonus = to_cents(amount * shop.store_credit_bonus_percent / 100)

@@ -15,6 +15,7 @@ from app.errors import InvalidInput, NotAllowed
 from app.session_tokens import SessionToken
 
 ROLES = tuple(sorted(ROLE_RANK, key=ROLE_RANK.__getitem__))
+MAX_USER_ID_CHARS = 64
 
 
 def role_of(store: DynamoStore, session: SessionToken, *, local: bool) -> str:
@@ -36,4 +37,6 @@ def set_role(store: DynamoStore, shop: str, *, by_role: str, user_id: str, role:
         raise InvalidInput(f"must be one of {', '.join(ROLES)}", "role")
     if not user_id.strip():
         raise InvalidInput("is required", "user_id")
+    if len(user_id.strip()) > MAX_USER_ID_CHARS:  # Shopify user ids are numbers, far shorter
+        raise InvalidInput(f"must be at most {MAX_USER_ID_CHARS} characters", "user_id")
     store.put_staff_role(shop, user_id.strip(), role)

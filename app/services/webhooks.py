@@ -26,6 +26,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.adapters.dynamo.keys import webhook_key
 from app.adapters.dynamo.store import DuplicateWebhook, DynamoStore
 from app.clock import Clock
 from app.domain.shops import ensure_shop_domain
@@ -50,6 +51,13 @@ def _with_store_and_clock(fn: Callable[[DynamoStore, Clock, str, dict[str, Any]]
     return lambda deps, shop, body: fn(deps.store, deps.clock, shop, body)
 
 
+def _with_files(
+    fn: Callable[..., None],
+) -> Handler:
+    """A compliance handler that erases files as well as table items."""
+    return lambda deps, shop, body: fn(deps.store, deps.clock, shop, body, files=deps.files)
+
+
 # The closed registry of topics Hemline acts on; anything else is acknowledged and ignored.
 TOPIC_HANDLERS: Mapping[str, Handler] = {
     "orders/create": orders.apply_order,
@@ -60,8 +68,8 @@ TOPIC_HANDLERS: Mapping[str, Handler] = {
     "inventory_levels/update": orders.apply_inventory_level,
     "app/uninstalled": _with_store_and_clock(shops.uninstall_shop),
     "customers/data_request": _with_store_and_clock(compliance.export_customer_data),
-    "customers/redact": _with_store_and_clock(compliance.redact_customer),
-    "shop/redact": _with_store_and_clock(compliance.redact_shop),
+    "customers/redact": _with_files(compliance.redact_customer),
+    "shop/redact": _with_files(compliance.redact_shop),
 }
 
 # Compliance topics are subscribed only through shopify.app.toml (Shopify
@@ -93,6 +101,11 @@ class Checked:
     topic: str
     webhook_id: str
     event_id: str | None
+
+    @property
+    def key(self) -> str:
+        """What the delivery is recorded and deduplicated by (keys.webhook_key)."""
+        return webhook_key(self.webhook_id, self.topic, self.event_id)
 
 
 @dataclass(frozen=True)
@@ -176,11 +189,11 @@ def receive_webhook(
         return Receipt(200, "duplicate")
 
     try:
-        queue.enqueue(shop, webhook_id)
+        queue.enqueue(shop, checked.key)
     except UpstreamError as exc:
         # Undo the record so that Shopify's retry is processed rather than deduped away.
         try:
-            store.release_webhook(shop, webhook_id, topic, checked.event_id)
+            store.release_webhook(shop, checked.key)
         except UpstreamError:
             logger.error("webhook neither queued nor released", extra=log)
         logger.warning("webhook not queued; Shopify will retry", extra={**log, "error": str(exc)})
@@ -216,7 +229,7 @@ def record_delivery(
     clock: Clock,
     dedupe_ttl: timedelta,
 ) -> bool:
-    """Record a checked delivery once; False when its delivery or event id was seen already.
+    """Record a checked delivery once; False when its dedupe key was seen already.
 
     Raises UpstreamError when the store is unavailable.
     """
@@ -224,6 +237,7 @@ def record_delivery(
     try:
         store.record_webhook(
             shop=checked.shop,
+            key=checked.key,
             webhook_id=checked.webhook_id,
             event_id=checked.event_id,
             topic=checked.topic,
@@ -342,58 +356,60 @@ def receive_eventbridge(
     # Processed even when a duplicate: this may be SQS retrying this very event after
     # its processing failed, and processing a processed delivery does nothing.
     outcome = process_webhook(
-        checked.shop, checked.webhook_id, deps=deps, metrics=metrics, final_attempt=final_attempt
+        checked.shop, checked.key, deps=deps, metrics=metrics, final_attempt=final_attempt
     )
-    if not fresh and outcome in ("missing", "already-processed"):
-        return "duplicate"  # "missing": seen under another delivery id with this event id
+    if not fresh and outcome == "already-processed":
+        return "duplicate"
     return outcome
 
 
 def process_webhook(
     shop: str,
-    webhook_id: str,
+    key: str,
     *,
     deps: HandlerDeps,
     metrics: Metrics,
     final_attempt: bool = False,
 ) -> str:
-    """Apply a stored delivery by its topic; idempotent. Raises UpstreamError(retryable) to be retried.
+    """Apply the delivery stored under `key` by its topic; idempotent. Raises
+    UpstreamError(retryable) to be retried.
 
     Returns what happened: processed, already-processed, missing, or failed
     (permanently bad input, parked and not retried).
     """
-    with log_context(shop=shop, webhook_id=webhook_id):
-        return _process(shop, webhook_id, deps=deps, metrics=metrics, final_attempt=final_attempt)
+    with log_context(shop=shop, webhook_key=key):
+        return _process(shop, key, deps=deps, metrics=metrics, final_attempt=final_attempt)
 
 
 def _process(
-    shop: str, webhook_id: str, *, deps: HandlerDeps, metrics: Metrics, final_attempt: bool
+    shop: str, key: str, *, deps: HandlerDeps, metrics: Metrics, final_attempt: bool
 ) -> str:
     store, clock = deps.store, deps.clock
-    record = store.get_webhook(shop, webhook_id)
+    record = store.get_webhook(shop, key)
     if record is None:
         return "missing"  # expired, or erased by shop/redact
     if record.status == "processed" or record.body is None:
         return "already-processed"
-    log = {"shop": shop, "topic": record.topic, "webhook_id": webhook_id}
+    log = {"shop": shop, "topic": record.topic, "webhook_id": record.webhook_id}
     handler = TOPIC_HANDLERS.get(record.topic)
     try:
         if handler is None:
             raise InvalidInput(f"topic {record.topic} is not handled", "topic")
-        handler(deps, shop, parse_body(record.body))
+        with log_context(webhook_id=record.webhook_id):
+            handler(deps, shop, parse_body(record.body))
     except InvalidInput as exc:
-        store.mark_webhook_failed(shop, webhook_id, str(exc), final=True)
+        store.mark_webhook_failed(shop, key, str(exc), final=True)
         logger.error("webhook payload rejected; parked", extra={**log, "error": str(exc)})
         metrics.count("WebhooksFailed", stage="process", topic=record.topic)
         return "failed"
     except UpstreamError as exc:
         store_error = str(exc)
         try:
-            store.mark_webhook_failed(shop, webhook_id, store_error, final=final_attempt)
+            store.mark_webhook_failed(shop, key, store_error, final=final_attempt)
         except UpstreamError:
             pass
         logger.warning("webhook processing failed; will retry", extra={**log, "error": store_error})
         raise
-    store.mark_webhook_processed(shop, webhook_id, clock.now())
+    store.mark_webhook_processed(shop, key, clock.now())
     metrics.count("WebhooksProcessed", topic=record.topic)
     return "processed"

@@ -11,6 +11,10 @@ threads for different shops never see each other's token or host.
 `shopify.GraphQL.execute` has no timeout and prints error bodies to stdout,
 and the client needs the HTTP status and Retry-After, so the request itself
 is sent here with urllib (the same library the package uses).
+
+ShopifyAPI (with pyactiveresource and PyYAML) is imported on the first Admin
+API call, not with this module: a Lambda that only acknowledges webhooks never
+pays for it at cold start.
 """
 
 from __future__ import annotations
@@ -24,10 +28,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
-
-import shopify
 
 _SESSION_LOCK = threading.Lock()
 _SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
@@ -58,43 +61,59 @@ class GraphQLTransport(Protocol):
         ...
 
 
-class _DetachedGraphQL(shopify.GraphQL):
-    """shopify.GraphQL whose endpoint and headers no longer follow the active session."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        # The package hands out the thread's live header dict; keep a private copy.
-        self.headers = dict(self.headers)
-
+class _GraphQLSender(Protocol):
     def send(
         self,
         query: str,
         variables: Mapping[str, Any] | None,
         operation_name: str | None,
         timeout: float,
-    ) -> HttpResponse:
-        headers = self.merge_headers(
-            {"Accept": "application/json", "Content-Type": "application/json"}, self.headers
-        )
-        payload = {
-            "query": query,
-            "variables": dict(variables or {}),
-            "operationName": operation_name,
-        }
-        request = urllib.request.Request(  # noqa: S310 - the endpoint is https://<shop> or the configured simulator
-            self.endpoint, json.dumps(payload).encode(), headers, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                return HttpResponse(response.status, dict(response.headers), response.read())
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return HttpResponse(exc.code, dict(exc.headers or {}), exc.read())
-        except urllib.error.URLError as exc:
-            refused = isinstance(exc.reason, (ConnectionRefusedError, socket.gaierror))
-            raise TransportError(f"{self.endpoint}: {exc.reason}", sent=not refused) from exc
-        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise TransportError(f"{self.endpoint}: {exc!r}", sent=True) from exc
+    ) -> HttpResponse: ...
+
+
+@cache
+def _detached_graphql_class() -> type[Any]:
+    import shopify
+
+    class _DetachedGraphQL(shopify.GraphQL):
+        """shopify.GraphQL whose endpoint and headers no longer follow the active session."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            # The package hands out the thread's live header dict; keep a private copy.
+            self.headers = dict(self.headers)
+
+        def send(
+            self,
+            query: str,
+            variables: Mapping[str, Any] | None,
+            operation_name: str | None,
+            timeout: float,
+        ) -> HttpResponse:
+            headers = self.merge_headers(
+                {"Accept": "application/json", "Content-Type": "application/json"}, self.headers
+            )
+            payload = {
+                "query": query,
+                "variables": dict(variables or {}),
+                "operationName": operation_name,
+            }
+            request = urllib.request.Request(  # noqa: S310 - the endpoint is https://<shop> or the configured simulator
+                self.endpoint, json.dumps(payload).encode(), headers, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                    return HttpResponse(response.status, dict(response.headers), response.read())
+            except urllib.error.HTTPError as exc:
+                with exc:
+                    return HttpResponse(exc.code, dict(exc.headers or {}), exc.read())
+            except urllib.error.URLError as exc:
+                refused = isinstance(exc.reason, (ConnectionRefusedError, socket.gaierror))
+                raise TransportError(f"{self.endpoint}: {exc.reason}", sent=not refused) from exc
+            except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
+                raise TransportError(f"{self.endpoint}: {exc!r}", sent=True) from exc
+
+    return _DetachedGraphQL
 
 
 class ShopifyApiTransport:
@@ -127,7 +146,10 @@ class ShopifyApiTransport:
     ) -> HttpResponse:
         return self._graphql().send(query, variables, operation_name, self.timeout)
 
-    def _graphql(self) -> _DetachedGraphQL:
+    def _graphql(self) -> _GraphQLSender:
+        import shopify
+
+        detached = _detached_graphql_class()
         session = shopify.Session(self.shop_domain, self.api_version, self._access_token)
         if self._base_url:
             parts = urlsplit(self._base_url)
@@ -136,6 +158,6 @@ class ShopifyApiTransport:
         with _SESSION_LOCK:
             shopify.ShopifyResource.activate_session(session)
             try:
-                return _DetachedGraphQL()
+                return detached()
             finally:
                 shopify.ShopifyResource.clear_session()

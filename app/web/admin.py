@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jwt
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 import policies
@@ -22,6 +21,7 @@ from app.web.desk import (
     ACTIONS,
     current_role,
     current_shop,
+    find_rma,
     parse_limit,
     rma_json,
     rma_summary,
@@ -60,6 +60,8 @@ def dev_sign_in() -> Any:
         abort(400)
     role = request.form.get("role", "owner")
     now = int(time.time())
+    import jwt  # local sign-in only
+
     token = jwt.encode(
         {
             "iss": f"https://{shop}/admin",
@@ -285,7 +287,7 @@ def _confirmation(rma: Rma, action: str) -> dict[str, Any] | None:
 
 
 def _get_rma_or_404(number: str) -> Rma | None:
-    return current_app.extensions["hemline"].store.get_rma(g.shop, number.upper())
+    return find_rma(g.shop, number)
 
 
 def _not_found(number: str) -> Any:
@@ -305,7 +307,9 @@ def return_detail(number: str) -> Any:
 def _form_int(raw: str | None) -> Any:
     """A whole number typed in a form; anything else stays text for the API's validation."""
     raw = (raw or "").strip()
-    if raw.lstrip("-").isdigit():
+    digits = raw.removeprefix("-")
+    # ASCII decimals of bounded length only: int() refuses "²" and over 4300 digits.
+    if digits.isascii() and digits.isdecimal() and len(digits) <= 20:
         return int(raw)
     return raw
 

@@ -22,6 +22,7 @@ from app.web.desk import (
     container,
     current_role,
     current_shop,
+    find_rma,
     json_body,
     order_json,
     parse_limit,
@@ -68,7 +69,7 @@ def list_rmas() -> Any:
 @bp.get("/rmas/<number>")
 @require_session_token
 def get_rma(number: str) -> Any:
-    rma = container().store.get_rma(g.shop, number.upper())
+    rma = find_rma(g.shop, number)
     if rma is None:
         raise NotFound(f"no return {number}")
     return rma_json(rma, current_role())
@@ -80,7 +81,7 @@ def get_rma(number: str) -> Any:
 @require_session_token
 def act_on_rma(number: str, action: str) -> Any:
     """Move the RMA by one staff action; returns the updated RMA."""
-    rma = container().store.get_rma(g.shop, number.upper())
+    rma = find_rma(g.shop, number)
     if rma is None:
         raise NotFound(f"no return {number}")
     body = json_body()

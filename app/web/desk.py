@@ -7,6 +7,7 @@ path, so an action from a page and one from the API do the same thing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,9 @@ ACTIONS = ("approve", "decline", "receive", "refund", "credit", "exchange", "rep
 # Resolving a received return inspects it first (see returns._resolve), so these are legal
 # from "received" as well as from "inspected".
 RESOLUTIONS = frozenset({"refund", "credit", "exchange", "replace"})
+# What could be an RMA number; anything else is not looked up at all (an over-long key is an
+# error in DynamoDB, not a miss).
+RMA_NUMBER_RE = re.compile(r"[A-Za-z0-9]{1,20}")
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -55,11 +59,21 @@ def current_actor() -> str:
     return f"staff:{g.session.user_id or 'unknown'}"
 
 
+def find_rma(shop: str, number: str) -> Rma | None:
+    """The shop's RMA numbered `number` (any case); None when there is none or it cannot be one."""
+    if not RMA_NUMBER_RE.fullmatch(number):
+        return None
+    return container().store.get_rma(shop, number.upper())
+
+
 def json_body() -> dict[str, Any]:
     """The JSON object body; an absent body is an empty object, anything else not an object is 422."""
     if not request.get_data(cache=True):
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the JSON decoder gives up on deep nesting with this, not ValueError
+        raise InvalidInput("nests too deeply to be read", "body") from None
     if not isinstance(data, dict):
         raise InvalidInput("must be a JSON object", "body")
     return data
@@ -216,7 +230,8 @@ def order_json(shop: Shop, view: OrderView, order_rmas: list[Rma], now: datetime
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # isdecimal on ASCII only: "²" is a digit to isdigit() but not to int().
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 3) or not 1 <= int(raw) <= MAX_PAGE:
         raise InvalidInput(f"must be a whole number from 1 to {MAX_PAGE}", "limit")
     return int(raw)
 

@@ -18,7 +18,12 @@ def receive() -> tuple[Any, int]:
     if request.content_length is not None and request.content_length > limit:
         return jsonify({"error": "too_large", "message": f"body exceeds {limit} bytes"}), 413
     # cache=False: the raw bytes are what the HMAC covers; never re-serialise them.
-    body = request.get_data(cache=False)
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        # A chunked body: werkzeug's limited stream stops quietly at the limit, so read one
+        # byte past it here (the server ends the stream) to tell "too large" from "exact".
+        body = request.environ["wsgi.input"].read(limit + 1)
+    else:
+        body = request.get_data(cache=False)
     if len(body) > limit:
         return jsonify({"error": "too_large", "message": f"body exceeds {limit} bytes"}), 413
     headers = request.headers

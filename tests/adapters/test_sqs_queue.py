@@ -21,9 +21,7 @@ def test_enqueue_sends_only_a_reference(sqs):
     url = sqs.create_queue(QueueName="hemline-test-webhooks")["QueueUrl"]
     SqsWebhookQueue(sqs, url).enqueue("a.myshopify.com", "w-1")
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert [json.loads(m["Body"]) for m in messages] == [
-        {"shop": "a.myshopify.com", "webhook_id": "w-1"}
-    ]
+    assert [json.loads(m["Body"]) for m in messages] == [{"shop": "a.myshopify.com", "key": "w-1"}]
 
 
 def test_enqueue_to_missing_queue_is_retryable_upstream_error(sqs):

@@ -17,6 +17,7 @@ from tests.conftest import TEST_SECRET
 from tests.support.eventbridge import eventbridge_event
 from tests.support.lambda_context import LambdaContext
 from tests.support.shopify import payload_bytes, signed_headers
+from tests.support.webhooks import recorded
 
 ORDER_ID = 820982911946154508
 
@@ -86,7 +87,7 @@ def test_eventbridge_order_is_stored_and_processed_once_when_delivered_three_tim
     store = lambda_container.store
     view = store.get_order(shop, ORDER_ID)
     assert view is not None and view.order.name == "#9999"
-    assert store.get_webhook(shop, "eb-1").status == "processed"
+    assert recorded(store, shop, "eb-1").status == "processed"
     assert order_handler_calls == [shop]
     names = [name for name, _ in emf_metrics(capsys)]
     assert names.count("WebhooksReceived") == 1
@@ -97,14 +98,20 @@ def test_eventbridge_order_is_stored_and_processed_once_when_delivered_three_tim
 def test_same_webhook_over_https_after_eventbridge_is_a_duplicate(
     lambda_container, client, drain, shop, order_handler_calls
 ):
-    event = eventbridge_event("orders/create", shop, webhook_id="both-1")
+    # (one delivery: the same delivery id and event id however it travels)
+    event = eventbridge_event("orders/create", shop, webhook_id="both-1", event_id="ev-both")
     queue_handler.handler(sqs_event(event), LambdaContext())
     body = payload_bytes("orders/create")
     res = client.post(
         "/webhooks",
         data=body,
         headers=signed_headers(
-            "orders/create", body, shop=shop, secret=TEST_SECRET, webhook_id="both-1"
+            "orders/create",
+            body,
+            shop=shop,
+            secret=TEST_SECRET,
+            webhook_id="both-1",
+            event_id="ev-both",
         ),
     )
     drain()
@@ -127,7 +134,7 @@ def test_eventbridge_after_https_delivery_of_the_same_event_applies_nothing_more
     result = queue_handler.handler(sqs_event(event), LambdaContext())
     # THEN it is acknowledged as a duplicate by its event id
     assert result == {"batchItemFailures": []}
-    assert lambda_container.store.get_webhook(shop, "eb-2") is None
+    assert recorded(lambda_container.store, shop, "eb-2") is None
     assert order_handler_calls == [shop]
 
 
@@ -137,7 +144,7 @@ def test_unknown_topic_is_acknowledged_and_not_stored(lambda_container, shop, ca
     )
     result = queue_handler.handler(sqs_event(event), LambdaContext())
     assert result == {"batchItemFailures": []}
-    assert lambda_container.store.get_webhook(shop, "eb-p") is None
+    assert recorded(lambda_container.store, shop, "eb-p") is None
     assert ("WebhooksIgnored", {"service": "hemline", "topic": "products/update"}) in emf_metrics(
         capsys
     )
@@ -175,8 +182,8 @@ def test_malformed_event_is_dropped_without_failing_the_batch(lambda_container, 
     result = queue_handler.handler(sqs_event(bad, good), LambdaContext())
     # THEN nothing is retried: the bad one is dropped, the good one processed
     assert result == {"batchItemFailures": []}
-    assert lambda_container.store.get_webhook(shop, "eb-bad") is None
-    assert lambda_container.store.get_webhook(shop, "eb-good").status == "processed"
+    assert recorded(lambda_container.store, shop, "eb-bad") is None
+    assert recorded(lambda_container.store, shop, "eb-good").status == "processed"
 
 
 def test_message_that_is_neither_shape_is_dropped(lambda_container, shop, capsys):
@@ -204,12 +211,12 @@ def test_store_outage_retries_only_that_event_and_the_retry_processes_it(
     monkeypatch.setattr(store, "record_webhook", down_for_orders)
     result = queue_handler.handler(sqs_event(other, event), LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
-    assert store.get_webhook(shop, "eb-other").status == "processed"
+    assert recorded(store, shop, "eb-other").status == "processed"
 
     monkeypatch.setattr(store, "record_webhook", real_record)
     result = queue_handler.handler(sqs_event(event, receive_count="2"), LambdaContext())
     assert result == {"batchItemFailures": []}
-    assert store.get_webhook(shop, "eb-retry").status == "processed"
+    assert recorded(store, shop, "eb-retry").status == "processed"
     assert order_handler_calls == [shop]
 
 
@@ -226,13 +233,13 @@ def test_event_recorded_but_not_processed_is_processed_by_the_retry(
     other = eventbridge_event("fulfillments/create", shop, webhook_id="eb-other")
     result = queue_handler.handler(sqs_event(other, event), LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
-    assert lambda_container.store.get_webhook(shop, "eb-half").status == "retrying"
+    assert recorded(lambda_container.store, shop, "eb-half").status == "retrying"
     # WHEN SQS delivers it again (now a duplicate of what was recorded)
     monkeypatch.setitem(webhooks.TOPIC_HANDLERS, "orders/create", real)
     result = queue_handler.handler(sqs_event(event, receive_count="2"), LambdaContext())
     # THEN the retry still applies it
     assert result == {"batchItemFailures": []}
-    assert lambda_container.store.get_webhook(shop, "eb-half").status == "processed"
+    assert recorded(lambda_container.store, shop, "eb-half").status == "processed"
     assert lambda_container.store.get_order(shop, ORDER_ID) is not None
 
 
@@ -246,16 +253,15 @@ def test_reference_messages_and_events_share_a_batch(lambda_container, client, d
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lambda_container.queue, "enqueue", lambda s, w: None)  # SQS holds it
         assert client.post("/webhooks", data=body, headers=headers).status_code == 200
-    assert store.get_webhook(shop, "ref-1").status == "received"
+    assert recorded(store, shop, "ref-1").status == "received"
     event = eventbridge_event("orders/create", shop, webhook_id="eb-3")
+    key = "EVENT#fulfillments/create#" + headers["X-Shopify-Event-Id"]
     # WHEN one batch carries the reference and an EventBridge event
-    result = queue_handler.handler(
-        sqs_event({"shop": shop, "webhook_id": "ref-1"}, event), LambdaContext()
-    )
+    result = queue_handler.handler(sqs_event({"shop": shop, "key": key}, event), LambdaContext())
     # THEN both are processed
     assert result == {"batchItemFailures": []}
-    assert store.get_webhook(shop, "ref-1").status == "processed"
-    assert store.get_webhook(shop, "eb-3").status == "processed"
+    assert recorded(store, shop, "ref-1").status == "processed"
+    assert recorded(store, shop, "eb-3").status == "processed"
     assert len(store.get_order(shop, ORDER_ID).fulfillments) == 1
 
 
@@ -378,5 +384,5 @@ def test_event_routed_by_the_templates_rule_through_sqs_is_processed(lambda_cont
     }
     result = queue_handler.handler({"Records": [record]}, LambdaContext())
     assert result == {"batchItemFailures": []}
-    assert lambda_container.store.get_webhook(shop, "eb-routed").status == "processed"
+    assert recorded(lambda_container.store, shop, "eb-routed").status == "processed"
     assert lambda_container.store.get_order(shop, ORDER_ID) is not None

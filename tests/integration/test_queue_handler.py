@@ -18,7 +18,7 @@ def _sqs_event(*refs):
             {
                 "messageId": f"m{i}",
                 "receiptHandle": f"rh{i}",
-                "body": json.dumps({"shop": shop, "webhook_id": wid}),
+                "body": json.dumps({"shop": shop, "key": wid}),
                 "attributes": {"ApproximateReceiveCount": "1"},
                 "messageAttributes": {},
                 "md5OfBody": "",
@@ -42,6 +42,7 @@ def _record(store, shop, webhook_id, topic, body):
     now = datetime.now(UTC)
     store.record_webhook(
         shop=shop,
+        key=webhook_id,  # no event id: the delivery id is the key
         webhook_id=webhook_id,
         event_id=None,
         topic=topic,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.adapters.dynamo import keys
 from app.adapters.dynamo.store import DuplicateWebhook
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
 from app.domain.rma import Rma, RmaLine, TimelineEntry
@@ -238,6 +239,7 @@ def _record(store, shop, webhook_id, event_id=None, topic="orders/create"):
     now = datetime.now(UTC)
     store.record_webhook(
         shop=shop,
+        key=keys.webhook_key(webhook_id, topic, event_id),
         webhook_id=webhook_id,
         event_id=event_id,
         topic=topic,
@@ -249,18 +251,30 @@ def _record(store, shop, webhook_id, event_id=None, topic="orders/create"):
     )
 
 
-def test_webhook_recorded_once_by_delivery_id_and_event_id(store, shop, ddb_client):
+def test_webhook_recorded_once_by_event_id_whatever_its_delivery_id(store, shop, ddb_client):
     _record(store, shop, "w1", event_id="e1")
     with pytest.raises(DuplicateWebhook):
         _record(store, shop, "w1", event_id="e1")
     with pytest.raises(DuplicateWebhook):  # same event, other subscription's delivery id
         _record(store, shop, "w2", event_id="e1")
-    assert store.get_webhook(shop, "w2") is None
+    _record(store, shop, "w3", event_id="e1", topic="orders/updated")  # same id, other topic
     raw = ddb_client.get_item(
-        TableName="hemline-test", Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "WEBHOOK#w1"}}
+        TableName="hemline-test",
+        Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "WEBHOOK#EVENT#orders/create#e1"}},
     )
+    assert raw["Item"]["webhook_id"]["S"] == "w1"  # the first delivery's, for the logs
     expires = int(raw["Item"]["expires_at"]["N"])
     assert abs(expires - (time.time() + 7 * 86400)) < 120
+    record = store.get_webhook(shop, "EVENT#orders/create#e1")
+    assert (record.webhook_id, record.event_id, record.status) == ("w1", "e1", "received")
+
+
+def test_webhook_without_event_id_recorded_once_by_delivery_id(store, shop):
+    _record(store, shop, "w1")
+    with pytest.raises(DuplicateWebhook):
+        _record(store, shop, "w1")
+    _record(store, shop, "w2")
+    assert store.get_webhook(shop, "w1").webhook_id == "w1"
 
 
 def test_processed_webhook_keeps_no_body(store, shop):
@@ -273,8 +287,9 @@ def test_processed_webhook_keeps_no_body(store, shop):
 
 def test_released_webhook_can_be_recorded_again(store, shop):
     _record(store, shop, "w1", event_id="e1")
-    store.release_webhook(shop, "w1", "orders/create", "e1")
+    store.release_webhook(shop, "EVENT#orders/create#e1")
     _record(store, shop, "w1", event_id="e1")
+    assert store.get_webhook(shop, "EVENT#orders/create#e1").status == "received"
 
 
 def test_redacted_order_stays_redacted_after_later_update(store, shop):

@@ -40,6 +40,7 @@ from app.domain.shops import Shop
 from app.services import sla
 from infra.local.tables import ensure_table
 from tests.support.shopify import payload_bytes, signed_headers
+from tests.support.webhooks import recorded
 
 pytestmark = pytest.mark.integration
 
@@ -416,7 +417,9 @@ def delivery(lambda_container, store, shop, queue) -> dict[str, Any]:
     """Shopify's orders/create sample, signed, through API Gateway: the answer, what SQS then
     holds and whether the order was already stored (it must wait for the SQS worker)."""
     body = payload_bytes("orders/create")
-    headers = signed_headers("orders/create", body, shop=shop, secret=SECRET, webhook_id="a-1")
+    headers = signed_headers(
+        "orders/create", body, shop=shop, secret=SECRET, webhook_id="a-1", event_id="ev-a-1"
+    )
     response = lambda_container.invoke(
         api_gateway_event("POST", "/webhooks", headers, body.decode("utf-8"))
     )
@@ -434,8 +437,11 @@ def test_signed_webhook_is_acknowledged_recorded_and_queued(delivery, store, sho
     # THEN it is acknowledged, recorded, and only a reference is queued on SQS
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"]) == {"outcome": "accepted"}
-    assert store.get_webhook(shop, "a-1") is not None
-    assert [json.loads(m["Body"]) for m in messages] == [{"shop": shop, "webhook_id": "a-1"}]
+    assert recorded(store, shop, "a-1") is not None
+    # (the reference is the delivery's dedupe key: Shopify's event id, with its topic)
+    assert [json.loads(m["Body"]) for m in messages] == [
+        {"shop": shop, "key": "EVENT#orders/create#ev-a-1"}
+    ]
     assert not delivery["order_stored_by_ack"]  # the ack only records and queues
 
 
@@ -444,7 +450,7 @@ def test_queued_delivery_is_processed_from_the_sqs_event(lambda_container, deliv
     result = lambda_container.invoke(sqs_event(delivery["messages"]))
     # THEN no record fails, the delivery is processed and the order is stored
     assert result == {"batchItemFailures": []}
-    assert store.get_webhook(shop, "a-1").status == "processed"
+    assert recorded(store, shop, "a-1").status == "processed"
     view = store.get_order(shop, ORDER_ID)
     assert view is not None
 

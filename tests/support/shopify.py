@@ -33,14 +33,18 @@ def signed_headers(
     webhook_id: str | None = None,
     event_id: str | None = None,
 ) -> dict[str, str]:
-    """Headers of a delivery as Shopify sends it, with a fresh delivery id unless given."""
+    """Headers of a delivery as Shopify sends it, with a fresh delivery id unless given.
+
+    A delivery belongs to one event, so a given delivery id (a retry of it) carries the
+    same event id every time unless the test names another."""
+    webhook_id = webhook_id or str(uuid.uuid4())
     return {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Shop-Domain": shop,
         "X-Shopify-API-Version": "2026-04",
-        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-        "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Event-Id": event_id or f"event-of-{webhook_id}",
         "X-Shopify-Triggered-At": "2026-11-23T10:00:00.000000000Z",
         "X-Shopify-Hmac-Sha256": webhook_hmac(secret, body),
     }

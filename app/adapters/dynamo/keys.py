@@ -43,13 +43,16 @@ def refund_sk(order_id: int, refund_id: int) -> str:
     return f"{order_sk(order_id)}#REF#{_pad(refund_id)}"
 
 
-def webhook_sk(webhook_id: str) -> str:
-    return f"WEBHOOK#{webhook_id}"
+def webhook_sk(key: str) -> str:
+    """A delivery's record, under its dedupe key (see webhook_key)."""
+    return f"WEBHOOK#{key}"
 
 
-def webhook_event_sk(topic: str, event_id: str) -> str:
-    """Second dedupe key: one Shopify event reaches us once per subscription."""
-    return f"WEBHOOKEVENT#{topic}#{event_id}"
+def webhook_key(webhook_id: str, topic: str, event_id: str | None) -> str:
+    """What a delivery is deduplicated by: Shopify's event id when it sends one (the same
+    for every retry and every subscription that carries the event), else the delivery id.
+    Ids never hold "#", so the two kinds of key cannot meet."""
+    return f"EVENT#{topic}#{event_id}" if event_id else webhook_id
 
 
 def oauth_state_sk(nonce: str) -> str:

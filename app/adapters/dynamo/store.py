@@ -630,6 +630,24 @@ class DynamoStore:
         }
         self._call("put_item", Item=_dump(item))
 
+    def delete_data_requests_about(
+        self, shop: str, customer_id: int | None, order_ids: set[int]
+    ) -> int:
+        """Delete the data exports about a customer (by id, or holding one of their orders)
+        for customers/redact; returns how many were deleted."""
+        doomed = []
+        for item in self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), sk="DATAREQUEST#"),
+        ):
+            export = json.loads(item["export"])
+            held = {int(o["order"]["id"]) for o in export.get("orders", [])}
+            if (customer_id and export.get("customer_id") == customer_id) or held & order_ids:
+                doomed.append(
+                    {"DeleteRequest": {"Key": _dump({"PK": item["PK"], "SK": item["SK"]})}}
+                )
+        return sum(self._batch_write(doomed[i : i + 25]) for i in range(0, len(doomed), 25))
+
     def get_data_request(self, shop: str, request_id: int) -> dict[str, Any] | None:
         res = self._call(
             "get_item",
@@ -643,6 +661,7 @@ class DynamoStore:
         self,
         *,
         shop: str,
+        key: str,
         webhook_id: str,
         event_id: str | None,
         topic: str,
@@ -652,10 +671,11 @@ class DynamoStore:
         received_at: datetime,
         expires_at: int,
     ) -> None:
-        """Store a delivery once; raises DuplicateWebhook if its delivery or event id was seen."""
+        """Store a delivery once under its dedupe key (keys.webhook_key); raises
+        DuplicateWebhook when that key was seen."""
         record = {
             "PK": keys.shop_pk(shop),
-            "SK": keys.webhook_sk(webhook_id),
+            "SK": keys.webhook_sk(key),
             "type": "webhook",
             "webhook_id": webhook_id,
             "topic": topic,
@@ -673,47 +693,24 @@ class DynamoStore:
             record["triggered_at"] = triggered_at
         if event_id:
             record["event_id"] = event_id
-        # The dedupe condition: a delivery id (or event id) recorded once wins;
-        # every later copy, concurrent or not, fails here and does nothing.
-        condition = "attribute_not_exists(PK)"
-        if not event_id:
-            try:
-                self._call("put_item", Item=_dump(record), ConditionExpression=condition)
-            except ClientError as exc:
-                raise DuplicateWebhook(webhook_id) from exc
-            return
-        guard = {
-            "PK": keys.shop_pk(shop),
-            "SK": keys.webhook_event_sk(topic, event_id),
-            "type": "webhook_event",
-            "webhook_id": webhook_id,
-            "expires_at": expires_at,
-        }
+        # The dedupe condition: the first copy of a key wins; every later copy,
+        # concurrent or not, fails here and does nothing. One item, one PutItem.
         try:
-            self._transact(
-                [
-                    {"Put": {"Item": _dump(record), "ConditionExpression": condition}},
-                    {"Put": {"Item": _dump(guard), "ConditionExpression": condition}},
-                ]
+            self._call(
+                "put_item", Item=_dump(record), ConditionExpression="attribute_not_exists(PK)"
             )
-        except Conflict as exc:
+        except ClientError as exc:
             raise DuplicateWebhook(webhook_id) from exc
 
-    def release_webhook(self, shop: str, webhook_id: str, topic: str, event_id: str | None) -> None:
+    def release_webhook(self, shop: str, key: str) -> None:
         """Forget a recorded delivery that could not be queued, so Shopify's retry is processed."""
-        self._call(
-            "delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)})
-        )
-        if event_id:
-            self._call(
-                "delete_item",
-                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_event_sk(topic, event_id)}),
-            )
+        self._call("delete_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(key)}))
 
-    def get_webhook(self, shop: str, webhook_id: str) -> WebhookRecord | None:
+    def get_webhook(self, shop: str, key: str) -> WebhookRecord | None:
+        """A recorded delivery by its dedupe key (keys.webhook_key)."""
         res = self._call(
             "get_item",
-            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}),
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(key)}),
             ConsistentRead=True,
         )
         if "Item" not in res:
@@ -731,12 +728,12 @@ class DynamoStore:
             attempts=int(item.get("attempts", 0)),
         )
 
-    def mark_webhook_processed(self, shop: str, webhook_id: str, at: datetime) -> None:
+    def mark_webhook_processed(self, shop: str, key: str, at: datetime) -> None:
         """Mark a delivery done and drop its body: processed events keep no personal data."""
         try:
             self._call(
                 "update_item",
-                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}),
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(key)}),
                 UpdateExpression="SET #s = :s, processed_at = :at ADD attempts :one REMOVE body, #e",
                 # The record may be gone (shop/redact erases everything); don't recreate it.
                 ConditionExpression="attribute_exists(PK)",
@@ -746,12 +743,12 @@ class DynamoStore:
         except ClientError:
             return
 
-    def mark_webhook_failed(self, shop: str, webhook_id: str, error: str, *, final: bool) -> None:
+    def mark_webhook_failed(self, shop: str, key: str, error: str, *, final: bool) -> None:
         """Count a failed attempt; `final` parks it as failed (the local dead-letter)."""
         try:
             self._call(
                 "update_item",
-                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(webhook_id)}),
+                Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.webhook_sk(key)}),
                 UpdateExpression="SET #s = :s, #e = :e ADD attempts :one",
                 # Never resurrect a record that was processed or erased meanwhile.
                 ConditionExpression="attribute_exists(PK) AND #s <> :done",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import requests
-
 from app.errors import UpstreamError
 
 MAX_LABEL_BYTES = 5 * 1024 * 1024
@@ -14,6 +12,8 @@ def download_label(url: str, *, timeout_s: float = 20) -> bytes:
     was bought and a later attempt finds it again by reference and gets a fresh URL."""
     if not url.startswith(("https://", "http://")):
         raise UpstreamError("label URL is not http(s)", retryable=False)
+    import requests  # loaded on first download, not at cold start
+
     try:
         res = requests.get(url, timeout=timeout_s)
     except requests.RequestException as exc:

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -437,15 +437,21 @@ def test_merchant_sets_a_restock_date_and_the_next_notice_shows_the_ship_date(st
         ("real", "2025-13-01", "Expected restock date", "must be a date like 2025-06-12"),
         ("real", "2020-01-01", "Expected restock date", "must be today or later"),
         ("real", "", "Expected restock date", "enter a date, or clear the date instead"),
-        ("abc", "2099-01-01", "Variant ID", "must be a product variant id"),
-        ("999999999", "2099-01-01", "Variant ID", "is not a product variant of this shop"),
+        ("real", "2099-01-01", "Expected restock date", "must be within a year from today"),
+        ("abc", "soon", "Variant ID", "must be a product variant id"),
+        ("²", "soon", "Variant ID", "must be a product variant id"),
+        ("9" * 5000, "soon", "Variant ID", "must be a product variant id"),
+        ("999999999", "soon", "Variant ID", "is not a product variant of this shop"),
     ],
+    ids=["month-13", "past", "empty", "far-future", "letters", "superscript", "huge", "unknown"],
 )
 def test_a_bad_restock_date_is_refused_naming_the_field(
     stack, installed, variant_id, expected_on, field, message
 ):
     variant = _product(stack, installed, "LD-Q", available=3)
     vid = variant["id"] if variant_id == "real" else variant_id
+    if expected_on == "soon":
+        expected_on = (date.today() + timedelta(days=30)).isoformat()
     res = _set_date(stack, installed, vid, expected_on)
     assert res.status_code == 422
     assert f"{field}: {message}" in _page(res)
