@@ -61,8 +61,10 @@ test-deps: deps /usr/bin/chromium
 run: deps
 	$(PY) -m infra.local.run
 
+# The suite, then the benchmarks in their quick mode (CI's gross-regression check).
 test: test-deps
 	$(PY) -m pytest
+	$(PY) bench/run_all.py --quick
 
 test-unit: deps
 	$(PY) -m pytest -m unit
