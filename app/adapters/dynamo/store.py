@@ -13,7 +13,7 @@ import json
 import random
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -590,14 +590,21 @@ class DynamoStore:
 
     def delete_shop_data(self, shop: str) -> int:
         """Delete every item of the shop (shop/redact); returns how many were deleted."""
+        return self._delete_all(
+            self._query_all(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=_values(pk=keys.shop_pk(shop)),
+                ProjectionExpression="PK, SK",
+            )
+        )
+
+    def _delete_all(self, items: Iterable[dict[str, Any]]) -> int:
+        """Delete the items (by their PK and SK) in batches of 25; how many were deleted."""
         deleted = 0
         batch: list[dict[str, Any]] = []
-        for item in self._query_all(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop)),
-            ProjectionExpression="PK, SK",
-        ):
-            batch.append({"DeleteRequest": {"Key": _dump(item)}})
+        for item in items:
+            key = {"PK": item["PK"], "SK": item["SK"]}
+            batch.append({"DeleteRequest": {"Key": _dump(key)}})
             if len(batch) == 25:
                 deleted += self._batch_write(batch)
                 batch = []
@@ -635,18 +642,19 @@ class DynamoStore:
     ) -> int:
         """Delete the data exports about a customer (by id, or holding one of their orders)
         for customers/redact; returns how many were deleted."""
-        doomed = []
-        for item in self._query_all(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), sk="DATAREQUEST#"),
-        ):
+
+        def about_them(item: dict[str, Any]) -> bool:
             export = json.loads(item["export"])
             held = {int(o["order"]["id"]) for o in export.get("orders", [])}
-            if (customer_id and export.get("customer_id") == customer_id) or held & order_ids:
-                doomed.append(
-                    {"DeleteRequest": {"Key": _dump({"PK": item["PK"], "SK": item["SK"]})}}
-                )
-        return sum(self._batch_write(doomed[i : i + 25]) for i in range(0, len(doomed), 25))
+            return bool(customer_id and export.get("customer_id") == customer_id) or bool(
+                held & order_ids
+            )
+
+        exports = self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+            ExpressionAttributeValues=_values(pk=keys.shop_pk(shop), sk="DATAREQUEST#"),
+        )
+        return self._delete_all(item for item in exports if about_them(item))
 
     def get_data_request(self, shop: str, request_id: int) -> dict[str, Any] | None:
         res = self._call(
