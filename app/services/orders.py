@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from app.adapters.dynamo.codec import epoch_ms
 from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import CREATED
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
@@ -28,6 +29,12 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
     """
     order = parse_order(payload)
     store = deps.store
+    stored = store.order_version(shop, order.id)
+    if stored is not None and stored >= epoch_ms(order.updated_at):
+        # What is stored is as new as this event or newer (an earlier event's Admin read
+        # already saw this change): no news, and no Admin read spent on it.
+        logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
+        return
     fresh = deps.order_source(shop, order.id) if deps.order_source else None
     if fresh is not None:
         # The Admin API's order is richer, but only the webhook says the customer's language.

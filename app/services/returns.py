@@ -472,6 +472,9 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
         )
     rmas.ensure_can(rma, action)
     amount = sum((received_amount(ln) for ln in rma.lines), Decimal("0.00"))
+    # A twin click or a retry while another worker is moving the money: say so before
+    # spending the shop's Shopify rate limit on reads that worker is already making.
+    _ensure_not_in_flight(ctx, shop, f"{number}:{action}")
     if not rma.shopify_return_id:
         # Its creation failed at request time (Shopify throttled or down): try again now.
         rma = _open_shopify_return(ctx, shop, rma)
@@ -596,6 +599,15 @@ def _shopify_shows(verify: Callable[[], bool]) -> bool:
         raise _shopify(exc) from exc
 
 
+def _ensure_not_in_flight(ctx: ReturnsContext, shop: Shop, key: str) -> None:
+    """Raise a retryable error while a fresh claim on `key` says another worker is at it."""
+    claim = ctx.ledger.get(shop.domain, key)
+    if claim is None or claim.status != "started":
+        return
+    if ctx.clock.now() - datetime.fromisoformat(claim.started_at) < IN_FLIGHT:
+        raise UpstreamError(f"{key} is in progress in another worker", retryable=True)
+
+
 def _once(
     ctx: ReturnsContext,
     shop: Shop,
@@ -617,16 +629,16 @@ def _once(
         if verify is not None and _shopify_shows(verify):
             ctx.ledger.complete(shop.domain, key, {"verified": True})
             return
-        if verify is None:
-            raise UpstreamError(
-                f"an earlier attempt at {key} has an unknown outcome; check Shopify",
-                retryable=False,
-            )
         started = datetime.fromisoformat(claim.started_at)
         if ctx.clock.now() - started < IN_FLIGHT:
             # Another worker is doing it right now: Shopify may not show it yet, and
             # doing it again could do it twice. Retry once that worker has finished.
             raise UpstreamError(f"{key} is in progress in another worker", retryable=True)
+        if verify is None:
+            raise UpstreamError(
+                f"an earlier attempt at {key} has an unknown outcome; check Shopify",
+                retryable=False,
+            )
         # The claim is older than any attempt takes and Shopify shows no effect: the
         # worker died before Shopify did it, so doing it now does it once.
     try:
@@ -636,12 +648,17 @@ def _once(
             f"{key}: Shopify did not confirm; it will be checked before retrying", retryable=True
         ) from exc
     except ShopifyError as exc:
-        if not exc.retryable:
+        if exc.retryable:
+            # Throttled or unreachable before Shopify did anything (a mutation that may have
+            # applied raises ShopifyOutcomeUnknownError instead): the next try goes straight
+            # ahead rather than waiting out IN_FLIGHT behind a claim nobody holds.
+            ctx.ledger.release(shop.domain, key)
+        elif verify is not None and _shopify_shows(verify):
             # Refused, perhaps because an earlier attempt whose answer was lost already
             # did it (a return processed twice is refused): then it is done, once.
-            if verify is not None and _shopify_shows(verify):
-                ctx.ledger.complete(shop.domain, key, {"verified": True})
-                return
+            ctx.ledger.complete(shop.domain, key, {"verified": True})
+            return
+        else:
             ctx.ledger.release(shop.domain, key)
         raise _shopify(exc) from exc
     ctx.ledger.complete(shop.domain, key, {"ok": True})

@@ -45,3 +45,24 @@ def test_release_lets_an_effect_that_did_not_happen_be_tried_again(store, shop):
     ledger.complete(shop, "k", {"ok": True})
     ledger.release(shop, "k")  # a finished effect is never released
     assert ledger.get(shop, "k").status == "done"
+
+
+def test_a_claim_released_while_a_twin_reads_it_stays_released(store, shop):
+    # GIVEN a claim, and its owner releasing it just after a twin read it (Shopify
+    # throttled the owner)
+    ledger = DynamoLedger(store)
+    ledger.claim(shop, "k", at=T0)
+    read = ledger.get
+
+    def read_then_owner_releases(s, k):
+        record = read(s, k)
+        ledger.release(s, k)
+        return record
+
+    ledger.get = read_then_owner_releases  # type: ignore[method-assign]
+    # WHEN the twin's claim loses to the claim it read
+    assert ledger.claim(shop, "k", at=T0).status == "started"
+    del ledger.get
+    # THEN the key is free for the next try (no husk of the claim is left to block it)
+    assert ledger.get(shop, "k") is None
+    assert ledger.claim(shop, "k", at=T0) is None

@@ -62,12 +62,20 @@ class DynamoLedger:
         except ClientError:
             existing = self.get(shop, key)
             if existing is not None and existing.status == "started":
-                self._store._call(
-                    "update_item",
-                    Key=_dump({"PK": item["PK"], "SK": item["SK"]}),
-                    UpdateExpression="ADD attempts :one",
-                    ExpressionAttributeValues=_values(one=1),
-                )
+                try:
+                    self._store._call(
+                        "update_item",
+                        Key=_dump({"PK": item["PK"], "SK": item["SK"]}),
+                        UpdateExpression="ADD attempts :one",
+                        # Only while the claim stands: its owner may have released it since
+                        # the read, and an update without a condition would recreate it as
+                        # a husk that blocks every later claim.
+                        ConditionExpression="#s = :started",
+                        ExpressionAttributeNames={"#s": "status"},
+                        ExpressionAttributeValues=_values(one=1, started="started"),
+                    )
+                except ClientError:
+                    pass  # released or completed meanwhile: the caller looks again
             return existing
         return None
 

@@ -445,6 +445,17 @@ class DynamoStore:
             return ""
         return UPDATED if res.get("Attributes") else CREATED
 
+    def order_version(self, shop: str, order_id: int) -> int | None:
+        """The stored snapshot's updated_at in epoch ms (None when not stored), read cheaply:
+        an eventually consistent read of one attribute. A stale answer only costs the caller
+        the work it meant to save."""
+        item = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.order_sk(order_id)}),
+            ProjectionExpression="updated_ms",
+        ).get("Item")
+        return int(item["updated_ms"]["N"]) if item and "updated_ms" in item else None
+
     def _save_redacted(self, shop: str, order: OrderSnapshot) -> None:
         item = {
             "PK": keys.shop_pk(shop),

@@ -4,6 +4,7 @@ import html
 import json
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -72,6 +73,45 @@ def test_new_order_in_the_store_reaches_the_app_as_a_signed_webhook(stack):
     assert str(view.order.line_items[0].price) == "48.00"
     # The webhook body has no product type; the stored order is enriched from the Admin API.
     assert view.order.line_items[0].product_type == "Rompers"
+
+
+def test_an_order_event_older_than_the_stored_order_costs_no_admin_read(stack):
+    # GIVEN an order placed and shipped, each event stored (the first read the Admin API)
+    shop = stack.new_shop()
+    stack.install(shop)
+    stack.sim(
+        "POST",
+        f"/shops/{shop}/products",
+        json={
+            "title": "Knitted romper",
+            "variants": [{"title": "3-6m", "sku": "ROMP-36", "price": "48.00", "inventory": 10}],
+        },
+    )
+    order = stack.sim(
+        "POST", f"/shops/{shop}/orders", json={"lines": [{"sku": "ROMP-36", "quantity": 1}]}
+    )
+    stack.sim("POST", f"/shops/{shop}/orders/{order['id']}/fulfil", json={})
+    stack.wait_for_webhooks()
+    shipped = stack.container.store.get_order(shop, int(order["id"]))
+    assert shipped is not None and shipped.order.fulfillment_status == "fulfilled"
+    reads = len(
+        [r for r in stack.sim("GET", f"/requests?shop={shop}") if r["operation"] == "OrderGet"]
+    )
+    # WHEN Shopify delivers the order's creation event again, late, as a new event
+    [created] = stack.sim("GET", f"/webhooks?shop={shop}&topic=orders/create")
+    headers = dict(created["headers"])
+    headers["X-Shopify-Webhook-Id"] = str(uuid.uuid4())
+    headers["X-Shopify-Event-Id"] = str(uuid.uuid4())
+    res = requests.post(
+        f"{stack.app_url}/webhooks", data=created["body"].encode(), headers=headers, timeout=10
+    )
+    assert res.status_code == 200
+    stack.wait_for_webhooks()
+    # THEN the stored order is still the shipped one, and Shopify was not asked again
+    again = stack.container.store.get_order(shop, int(order["id"]))
+    assert again is not None and again.order.fulfillment_status == "fulfilled"
+    after = [r for r in stack.sim("GET", f"/requests?shop={shop}") if r["operation"] == "OrderGet"]
+    assert len(after) == reads
 
 
 def _callback_params(stack, shop, cookie_state="s1", **over):

@@ -170,6 +170,39 @@ def test_a_refund_another_worker_is_making_is_not_made_again_until_that_worker_i
     assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
 
 
+def test_a_refund_shopify_throttled_past_the_retries_goes_through_on_the_next_try(stack, installed):
+    # GIVEN a received return, and Shopify answering 429 to more tries of the refund than
+    # the client makes
+    view = _delivered_order(stack, installed, [1], price="48.00")
+    rma = _request(stack, installed, view, qty=1)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    line_id = view.order.line_items[0].id
+    returns.receive_return(
+        ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
+    )
+    stack.sim(
+        "POST",
+        "/faults",
+        json={
+            "shop": installed,
+            "mode": "status",
+            "status": 429,
+            "retry_after": 0.01,
+            "count": 5,
+            "operation": "ReturnProcess",
+        },
+    )
+    # WHEN staff click refund: it is reported as worth retrying, and nothing was refunded
+    with pytest.raises(UpstreamError) as err:
+        returns.refund_return(ctx, shop, rma.number, actor="staff:1")
+    assert err.value.retryable
+    assert stack.sim("GET", f"/shops/{installed}/refunds") == []
+    # THEN the very next click refunds, once (no wait behind the throttled attempt's claim)
+    assert returns.refund_return(ctx, shop, rma.number, actor="staff:1").state == "refunded"
+    assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
+
+
 def test_label_fee_is_deducted_below_the_free_return_threshold(stack, installed):
     view = _delivered_order(stack, installed, [1], price="40.00")  # subtotal 40.00 <= 75.00
     rma = _request(stack, installed, view)
