@@ -8,6 +8,7 @@ joins them, so nothing that came early is lost.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from app.adapters.dynamo.codec import epoch_ms
@@ -18,6 +19,11 @@ from app.errors import InvalidInput
 from app.observability import logger
 from app.services.ports import HandlerDeps
 from app.services.returns import reconcile_external_refund
+
+# Due work written with a new order: its hooks (delivery promise, backorder check). Done
+# inline right away; the sweep runs them only when the worker died before they finished.
+ORDER_HOOKS = "order_hooks"
+ORDER_HOOKS_GRACE = timedelta(minutes=10)
 
 
 def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
@@ -47,14 +53,23 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
             store.save_refund(shop, r)
     known = store.get_shop(shop)
     month = known.month_of(order.created_at) if known else None
-    saved = store.save_order(shop, order, stats_month=month)
+    hooked = deps.on_order is not None and known is not None and known.is_installed
+    saved = store.save_order(
+        shop,
+        order,
+        stats_month=month,
+        # Written with the order: if this worker dies before the hooks ran, a retry of the
+        # webhook finds the order already stored, and the sweep runs them instead.
+        due_on_creation=(ORDER_HOOKS, deps.clock.now() + ORDER_HOOKS_GRACE) if hooked else None,
+    )
     if saved:
         logger.info(
             "order stored",
             extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},
         )
-        if saved == CREATED and deps.on_order is not None and known and known.is_installed:
-            deps.on_order(known, order)
+        if saved == CREATED and hooked:
+            deps.on_order(known, order)  # type: ignore[misc,arg-type]
+            store.delete_due(shop, ORDER_HOOKS, str(order.id))
     else:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
 

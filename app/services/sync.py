@@ -21,6 +21,7 @@ from app.domain.shops import Shop
 from app.errors import HemlineError
 from app.observability import logger
 from app.services.install import ShopSetup
+from app.services.orders import ORDER_HOOKS, ORDER_HOOKS_GRACE
 from app.services.webhooks import API_SUBSCRIBED_TOPICS
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyError
@@ -63,7 +64,13 @@ def catch_up_orders(
             seen += 1
             snapshot, fulfillments, refunds = admin_order_to_snapshot(order)
             month = known.month_of(snapshot.created_at) if known else None
-            saved = store.save_order(shop, snapshot, stats_month=month)
+            hooked = on_order is not None and known is not None
+            saved = store.save_order(
+                shop,
+                snapshot,
+                stats_month=month,
+                due_on_creation=(ORDER_HOOKS, clock.now() + ORDER_HOOKS_GRACE) if hooked else None,
+            )
             written += bool(saved)
             for f in fulfillments:
                 store.save_fulfillment(shop, f)
@@ -73,6 +80,7 @@ def catch_up_orders(
                 # An order the webhooks missed gets what orders/create would have given it,
                 # once its shipments and refunds are stored too.
                 on_order(known, snapshot)
+                store.delete_due(shop, ORDER_HOOKS, str(snapshot.id))
         if not page.has_next_page:
             break
         after = page.end_cursor

@@ -376,13 +376,22 @@ class DynamoStore:
 
     # -- orders -------------------------------------------------------------
 
-    def save_order(self, shop: str, order: OrderSnapshot, *, stats_month: str | None = None) -> str:
+    def save_order(
+        self,
+        shop: str,
+        order: OrderSnapshot,
+        *,
+        stats_month: str | None = None,
+        due_on_creation: tuple[str, datetime] | None = None,
+    ) -> str:
         """Store the snapshot unless a newer one is stored.
 
         Returns CREATED the first time the order is stored, UPDATED when it replaced a
         snapshot (or was the same one again), and "" (falsy) when this one was stale.
         With `stats_month`, the first time the order is stored it is also counted in that
-        month's analytics, in the same transaction (a redelivery counts nothing).
+        month's analytics, in the same transaction (a redelivery counts nothing), and
+        `due_on_creation` (kind, due at) schedules that work for the order in it too: what
+        must follow an order's creation survives a crash right after it.
         """
         item = {
             "PK": keys.shop_pk(shop),
@@ -408,6 +417,11 @@ class DynamoStore:
                             shop,
                             keys.stats_sk(stats_month, keys.counter_shard(order.id)),
                             {"orders": 1, f"order_value_{order.currency}": order.total},
+                        ),
+                        *(
+                            [{"Put": {"Item": _dump(_due_item(shop, *due_on_creation, order.id))}}]
+                            if due_on_creation
+                            else []
                         ),
                     ]
                 )
@@ -1102,20 +1116,7 @@ class DynamoStore:
 
         A redelivered webhook schedules nothing new; `replace_existing` moves the work.
         """
-        due_iso = due_at.astimezone(UTC).isoformat()
-        item = {
-            "PK": keys.shop_pk(shop),
-            "SK": keys.due_sk(kind, ref),
-            "type": "due",
-            "kind": kind,
-            "shop": shop,
-            "ref": ref,
-            "due_at": due_iso,
-            "data": dict(data),
-            "GSI2PK": keys.due_gsi2pk(kind),
-            "GSI2SK": keys.due_gsi2sk(due_iso, shop, ref),
-        }
-        kwargs: dict[str, Any] = {"Item": _dump(item)}
+        kwargs: dict[str, Any] = {"Item": _dump(_due_item(shop, kind, due_at, ref, data))}
         if not replace_existing:
             kwargs["ConditionExpression"] = "attribute_not_exists(PK)"
         try:
@@ -1435,6 +1436,24 @@ class DueWork:
     ref: str
     due_at: datetime
     data: dict[str, Any]
+
+
+def _due_item(
+    shop: str, kind: str, due_at: datetime, ref: str | int, data: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    due_iso = due_at.astimezone(UTC).isoformat()
+    return {
+        "PK": keys.shop_pk(shop),
+        "SK": keys.due_sk(kind, str(ref)),
+        "type": "due",
+        "kind": kind,
+        "shop": shop,
+        "ref": str(ref),
+        "due_at": due_iso,
+        "data": dict(data or {}),
+        "GSI2PK": keys.due_gsi2pk(kind),
+        "GSI2SK": keys.due_gsi2sk(due_iso, shop, str(ref)),
+    }
 
 
 def _due(item: dict[str, Any]) -> DueWork:

@@ -19,7 +19,9 @@ import requests
 
 from app import i18n
 from app.clock import FixedClock
-from app.services import backorders
+from app.errors import UpstreamError
+from app.services import backorders, sweeps
+from app.services.orders import ORDER_HOOKS, ORDER_HOOKS_GRACE
 from policies.calendar import local_date
 from tests.conftest import TEST_SECRET
 from tests.integration.stack.test_api import OWNER, STAFF, token
@@ -163,6 +165,38 @@ def test_an_order_in_stock_gets_no_notice_and_leaves_nothing_scheduled(stack, in
     assert _check(stack, installed, order).outcome == "in_stock"
     assert _mails(stack, order["id"]) == []
     assert stack.container.store.get_due(installed, backorders.KIND, str(order["id"])) is None
+    assert stack.container.store.get_due(installed, ORDER_HOOKS, str(order["id"])) is None
+
+
+def test_a_worker_dying_after_storing_a_new_order_leaves_its_notice_to_the_sweep(
+    stack, installed, monkeypatch
+):
+    # GIVEN a dress with no stock, and the worker dying once right after storing its order
+    # (DynamoDB unreachable for the hooks): Shopify's retry finds the order already stored
+    _product(stack, installed, "LD-L", available=0, incoming=0)
+    real_on_order = stack.container.on_order
+    died = []
+
+    def dies_once(shop, order):
+        if not died:
+            died.append(order.id)
+            raise UpstreamError("DynamoDB unreachable", retryable=True)
+        real_on_order(shop, order)
+
+    monkeypatch.setattr(stack.container, "on_order", dies_once)
+    order = _order(stack, installed, [("LD-L", 1)])
+    assert died == [int(order["id"])]
+    assert _mails(stack, order["id"]) == []
+    store = stack.container.store
+    assert store.get_due(installed, ORDER_HOOKS, str(order["id"])) is not None
+    # WHEN the sweep runs after the hooks' grace period
+    ctx = stack.container.proactive_context()
+    later = datetime.now(UTC) + ORDER_HOOKS_GRACE + timedelta(minutes=1)
+    assert sweeps.run_proactive(ctx, later)["order_hooks"]["done"] >= 1
+    sweeps.run_proactive(ctx, later)
+    # THEN the customer got the one notice the order should have had, and nothing stays due
+    assert len(_mails(stack, order["id"])) == 1
+    assert store.get_due(installed, ORDER_HOOKS, str(order["id"])) is None
 
 
 # -- one-click links ---------------------------------------------------------------------------
