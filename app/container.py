@@ -8,35 +8,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from app.adapters.crypto import KmsTokenCipher, LocalTokenCipher, TokenCipher
-from app.adapters.dynamo.ledger import DynamoLedger
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.files import FileStore, LocalFileStore, S3FileStore
-from app.adapters.labels.ports import LabelProvider
 from app.adapters.mail import LocalOutbox, Mailer, SesMailer
 from app.adapters.queues import InProcessWebhookQueue, SqsWebhookQueue
-from app.adapters.shopify_admin import ShopifyShopSetup, admin_order_to_snapshot
 from app.adapters.shopify_oauth import ShopifyOAuth
 from app.clock import Clock, SystemClock
 from app.config import Settings
-from app.domain.orders import Fulfillment, OrderSnapshot, Refund
-from app.domain.shops import Shop
-from app.errors import HemlineError, InvalidInput, NotAllowed, UpstreamError
-from app.observability import Metrics, logger
-from app.services import backorders, delays, install, return_effects, returns, sla, sync, webhooks
-from app.services.install import ShopSetup
-from app.services.ports import HandlerDeps, WebhookQueue
-from app.services.proactive import ProactiveContext
-from app.services.returns import ReturnsContext
+from app.errors import InvalidInput, NotAllowed, UpstreamError
+from app.observability import Metrics
 from app.services.tokens import AccessTokens
-from app.session_tokens import SessionToken
-from app.shopify.client import AdminClient
-from app.shopify.errors import ShopifyAuthError, ShopifyError
+
+# The services, the Admin API client and its models are imported where they are used: a
+# cold start builds the app and this container, and the first request of each kind imports
+# what it needs (a webhook's, the ingress path alone). See docs/performance.md.
+if TYPE_CHECKING:
+    from app.adapters.labels.ports import LabelProvider
+    from app.domain.orders import Fulfillment, OrderSnapshot, Refund
+    from app.domain.shops import Shop
+    from app.services import webhooks
+    from app.services.install import ShopSetup
+    from app.services.ports import HandlerDeps, WebhookQueue
+    from app.services.proactive import ProactiveContext
+    from app.services.returns import ReturnsContext
+    from app.session_tokens import SessionToken
+    from app.shopify.client import AdminClient
 
 # Presigned POSTs for photo uploads need Signature Version 4.
 _S3_CONFIG = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 3})
@@ -54,7 +56,8 @@ class LazyClient:
 
     Building a client loads its service model (tens of milliseconds each); a cold start
     then pays only for the clients its path uses: a webhook acknowledgement needs
-    DynamoDB and SQS, never KMS, S3 or SES.
+    DynamoDB and SQS, never KMS, S3 or SES. The Admin API shop set-up is built the same
+    way, for the modules it imports.
     """
 
     def __init__(self, build: Callable[[], Any]):
@@ -70,6 +73,12 @@ class LazyClient:
                     self._client = self._build()
                 client = self._client
         return getattr(client, name)
+
+
+def _shopify_shop_setup(admin_for: Callable[[str], AdminClient]) -> ShopSetup:
+    from app.adapters.shopify_admin import ShopifyShopSetup
+
+    return ShopifyShopSetup(admin_for)
 
 
 def dynamodb_client(settings: Settings) -> Any:
@@ -121,6 +130,8 @@ class Container:
 
     def admin_for(self, shop: str) -> AdminClient:
         """An Admin API client for the shop with a fresh access token (refreshed when due)."""
+        from app.shopify.client import AdminClient
+
         origin = self.settings.shopify_admin_origin
         return AdminClient(
             shop,
@@ -131,6 +142,8 @@ class Container:
 
     def install_with_session_token(self, session: SessionToken) -> None:
         """Embedded (Shopify-managed) install: session token -> offline tokens -> set-up."""
+        from app.services import install
+
         install.install_with_session_token(
             session.shop,
             session.raw,
@@ -146,6 +159,9 @@ class Container:
         self, shop: str, order_id: int
     ) -> tuple[OrderSnapshot, list[Fulfillment], list[Refund]] | None:
         """The order as the Admin API has it now; None when the shop has no usable token."""
+        from app.adapters.shopify_admin import admin_order_to_snapshot
+        from app.shopify.errors import ShopifyAuthError, ShopifyError
+
         try:
             admin = self.admin_for(shop)
         except NotAllowed:
@@ -187,6 +203,9 @@ class Container:
         return providers[shop.label_provider](api_key)
 
     def returns_context(self) -> ReturnsContext:
+        from app.adapters.dynamo.ledger import DynamoLedger
+        from app.services import return_effects
+        from app.services.returns import ReturnsContext
         from app.web.portal import status_link
 
         return ReturnsContext(
@@ -204,7 +223,9 @@ class Container:
         )
 
     def proactive_context(self) -> ProactiveContext:
+        from app.adapters.dynamo.ledger import DynamoLedger
         from app.services.eligibility import policy_for
+        from app.services.proactive import ProactiveContext
 
         return ProactiveContext(
             store=self.store,
@@ -219,6 +240,8 @@ class Container:
         )
 
     def handler_deps(self) -> HandlerDeps:
+        from app.services.ports import HandlerDeps
+
         return HandlerDeps(
             store=self.store,
             clock=self.clock,
@@ -230,30 +253,21 @@ class Container:
         )
 
     def on_order(self, shop: Shop, order: OrderSnapshot) -> None:
-        """A new order: promise its delivery date (delay check) and look for backordered items.
+        """A new order: promise its delivery date and look for backordered items (sweeps.order_hooks)."""
+        from app.services import sweeps
 
-        Neither may fail the webhook: each schedules its own retry as due work.
-        """
-        view = self.store.get_order(shop.domain, order.id)
-        if view is None:
-            return
-        ctx = self.proactive_context()
-        delays.schedule(ctx, shop, view)
-        try:
-            backorders.check_order(ctx, shop, order.id, locale=order.customer_locale)
-        except HemlineError as exc:
-            logger.warning(
-                "backorder check deferred to the sweep",
-                extra={"shop": shop.domain, "order_id": order.id, "error": str(exc)},
-            )
+        sweeps.order_hooks(self.proactive_context(), shop, order.id, order.customer_locale)
 
     def on_inventory(self, shop: str, inventory_item_id: int) -> None:
+        from app.services import backorders
+
         known = self.store.get_shop(shop)
         if known is not None and known.is_installed:
             backorders.recheck_inventory_item(self.proactive_context(), known, inventory_item_id)
 
     def reconcile(self) -> dict[str, str]:
         """The daily reconciliation: subscriptions, missed orders (with their hooks), digests."""
+        from app.services import sla, sync
 
         def schedule_digest(shop: str) -> None:
             known = self.store.get_shop(shop)
@@ -273,6 +287,8 @@ class Container:
     def on_shipment(self, shop: str, fulfillment: Fulfillment) -> None:
         """A shipment of a shop that can be asked: tell customers whose exchange items it carries;
         a delivered one settles its order's delivery promise."""
+        from app.services import delays, returns
+
         if self.store.get_tokens(shop) is None:
             return
         returns.exchange_shipped(self.returns_context(), shop, fulfillment)
@@ -282,6 +298,8 @@ class Container:
             )
 
     def process_webhook(self, shop: str, key: str, *, final_attempt: bool = False) -> str:
+        from app.services import webhooks
+
         return webhooks.process_webhook(
             shop,
             key,
@@ -291,6 +309,8 @@ class Container:
         )
 
     def receive_webhook(self, delivery: webhooks.Delivery) -> webhooks.Receipt:
+        from app.services import webhooks
+
         return webhooks.receive_webhook(
             delivery,
             secrets=self.settings.webhook_secrets,
@@ -328,7 +348,10 @@ def build_container(
             admin_origin=settings.shopify_admin_origin,
         ),
     )
-    container.shop_setup = ShopifyShopSetup(container.admin_for)
+    admin_for = container.admin_for
+    # Built on first use: it brings the Admin API client and its models, which only
+    # installs and the daily reconciliation need.
+    container.shop_setup = LazyClient(lambda: _shopify_shop_setup(admin_for))
     data_dir = Path(settings.local_data_dir)
     if settings.files_bucket:
         s3 = s3 or LazyClient(

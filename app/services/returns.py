@@ -512,7 +512,13 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
                 )
             ),
         )
-        _once(ctx, shop, f"{number}:process", lambda: admin.process_return(ret.id, lines))
+        _once(
+            ctx,
+            shop,
+            f"{number}:process",
+            lambda: admin.process_return(ret.id, lines),
+            verify=lambda: _processed(admin, rma),
+        )
     done = rmas.apply(
         rma, action, actor=actor, at=ctx.clock.now(), note=f"{amount:.2f} {rma.currency}"
     )

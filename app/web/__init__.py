@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from app.config import Settings
 from app.container import Container, build_container
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound, UpstreamError
 
 APP_DIR = Path(__file__).resolve().parents[1]
+
+
+class LazyBuilderRule(Rule):
+    """A URL rule whose URL builders are compiled when `url_for` first needs them.
+
+    Werkzeug compiles two builder functions per rule as each rule is added: most of the
+    time Flask spends registering the app's routes on a cold start, though matching a
+    request never uses them and `url_for` names only a few endpoints.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_builder = super()._compile_builder
+        attribute = "_build_unknown" if append_unknown else "_build"
+
+        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+            compiled = compile_builder(append_unknown).__get__(rule, None)
+            setattr(rule, attribute, compiled)  # the next build calls it directly
+            return compiled(**values)
+
+        return build
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
@@ -23,6 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app = Flask(
         __name__, template_folder=str(APP_DIR / "templates"), static_folder=str(APP_DIR / "static")
     )
+    app.url_rule_class = LazyBuilderRule
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Werkzeug refuses larger bodies with 413 before they are read.

@@ -15,7 +15,6 @@ from app.domain.rma import Rma
 from app.domain.shops import ensure_shop_domain
 from app.errors import Conflict, InvalidInput, NotAllowed, UpstreamError
 from app.i18n_portal import PORTAL, label
-from app.services import policy_settings, sla
 from app.web.admin_auth import require_session_page, session_token_from_request
 from app.web.desk import (
     ACTIONS,
@@ -37,6 +36,11 @@ DEV_TOKEN_TTL_S = 8 * 3600
 @require_session_page
 def home() -> Any:
     """The shop, what needs attention now (past the policy's deadlines) and the policy."""
+    from app.services import sla
+
+    # Through eligibility, which imports it: see app/web/admin_policy.py.
+    from app.services.eligibility import policy_settings
+
     c = current_app.extensions["hemline"]
     ctx = desk_context()
     policy = policy_settings.policy_for(ctx["shop"])

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, render_template, request
 
 from app.errors import InvalidInput
 from app.i18n_portal import label
-from app.services import analytics, charts
-from app.services.analytics import MonthReport
 from app.web.admin import desk_context
 from app.web.admin_auth import require_session_page
+
+if TYPE_CHECKING:
+    from app.services import charts
+    from app.services.analytics import MonthReport
 
 bp = Blueprint("admin_analytics", __name__, url_prefix="/admin")
 
@@ -28,6 +30,8 @@ def _day(day: date) -> str:
 
 
 def reason_chart(report: MonthReport) -> charts.Chart:
+    from app.services import charts
+
     data = [charts.Datum(r.label, r.items, f"{r.items} ({r.share}%)") for r in report.top_reasons]
     return charts.horizontal_bars(
         data, title=f"Top return reasons, {report.title} (items returned, share of all items)"
@@ -35,6 +39,8 @@ def reason_chart(report: MonthReport) -> charts.Chart:
 
 
 def trend_chart(report: MonthReport) -> charts.Chart:
+    from app.services import analytics, charts
+
     data = [
         charts.Datum(
             _short_month(p.month),
@@ -57,6 +63,8 @@ def trend_chart(report: MonthReport) -> charts.Chart:
 @require_session_page
 def show_analytics() -> Any:
     """The month's figures (`?month=YYYY-MM`, default this month in the shop's time zone)."""
+    from app.services import analytics
+
     ctx = desk_context()
     c = current_app.extensions["hemline"]
     now = c.clock.now()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app, g, jsonify, render_template, request
 
 from app.domain.shops import SHOP_DOMAIN_RE
-from app.session_tokens import InvalidSessionToken, SessionToken, verify_session_token
+
+if TYPE_CHECKING:
+    from app.session_tokens import SessionToken
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +79,9 @@ def _guard(view: F, *, page: bool) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Imported on the first admin request: webhooks and the portal never verify one.
+        from app.session_tokens import InvalidSessionToken, verify_session_token
+
         c = current_app.extensions["hemline"]
         try:
             session: SessionToken = verify_session_token(

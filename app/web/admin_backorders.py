@@ -9,7 +9,6 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from app import i18n
 from app.errors import InvalidInput, UpstreamError
-from app.services import backorders
 from app.web.admin import desk_context, field_message
 from app.web.admin_auth import require_session_page, session_token_from_request
 
@@ -22,6 +21,8 @@ DONE = {
 
 
 def _render(status: int = 200, errors: dict[str, str] | None = None, form: Any = None) -> Any:
+    from app.services import backorders
+
     ctx = desk_context()
     proactive = current_app.extensions["hemline"].proactive_context()
     shop = ctx["shop"]
@@ -55,6 +56,8 @@ def backorders_page() -> Any:
 @require_session_page
 def set_restock() -> Any:
     """Set or clear a variant's expected restock date (every staff role may)."""
+    from app.services import backorders
+
     ctx = current_app.extensions["hemline"].proactive_context()
     shop = desk_context()["shop"]
     form = {k: request.form.get(k, "") for k in ("variant_id", "expected_on")}

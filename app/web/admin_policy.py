@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 import policies
 from app.domain.shops import Shop
 from app.errors import InvalidInput, NotAllowed
-from app.services import policy_settings
 from app.web.admin import desk_context, field_message
 from app.web.admin_auth import require_session_page, session_token_from_request
+
+# policy_settings is imported where used: its fields and sample orders cost the app's cold
+# start, and only the policy pages need them. It is imported through eligibility (which
+# imports it): the two modules import each other, and entering that cycle always at the
+# same end keeps two threads' first imports from ever seeing either half-initialized.
+if TYPE_CHECKING:
+    from app.services import policy_settings
 
 bp = Blueprint("admin_policy", __name__, url_prefix="/admin")
 
@@ -24,13 +30,19 @@ READ_ONLY = "Only an owner or a manager can change the return policy. You are si
 OTHER_LABELS = {"preset": "Preset", "delivered_days_ago": "Sample delivery", "overrides": "Changes"}
 
 
+def _default_days() -> str:
+    from app.services.eligibility import policy_settings
+
+    return str(policy_settings.DEFAULT_DELIVERED_DAYS_AGO)
+
+
 @dataclass
 class PolicyForm:
     """What the form says: a preset, the changes as typed (by path) and the sample's age."""
 
     preset: str
     values: dict[str, str]
-    days: str = str(policy_settings.DEFAULT_DELIVERED_DAYS_AGO)
+    days: str = field(default_factory=_default_days)
 
 
 @dataclass
@@ -44,6 +56,8 @@ class Outcome:
 
 
 def _saved_form(shop: Shop, days: str | None = None) -> PolicyForm:
+    from app.services.eligibility import policy_settings
+
     return PolicyForm(
         preset=shop.policy_preset,
         values=policy_settings.form_values(shop.policy_overrides),
@@ -53,6 +67,8 @@ def _saved_form(shop: Shop, days: str | None = None) -> PolicyForm:
 
 def _posted_form(shop: Shop) -> PolicyForm:
     """The posted form; without a preset (a read-only page sends none) the saved settings."""
+    from app.services.eligibility import policy_settings
+
     form = request.form
     days = form.get("delivered_days_ago", "")
     if "preset" not in form:
@@ -63,6 +79,8 @@ def _posted_form(shop: Shop) -> PolicyForm:
 
 def _check(shop: Shop, form: PolicyForm) -> Outcome:
     """Validate the form and, when it is valid, build its policy and preview it."""
+    from app.services.eligibility import policy_settings
+
     out = Outcome()
     offered = policy_settings.preset_values()
     try:
@@ -109,6 +127,8 @@ def _render(
     success: str | None = None,
     fragment: bool = False,
 ) -> Any:
+    from app.services.eligibility import policy_settings
+
     offered = policy_settings.preset_values()
     fields = [
         {
@@ -164,6 +184,8 @@ def policy_page() -> Any:
 @require_session_page
 def save_policy() -> Any:
     """Save the preset and the changes (owners and managers), then show them with a banner."""
+    from app.services.eligibility import policy_settings
+
     ctx = desk_context()
     if not policy_settings.can_edit_policy(ctx["role"]):
         saved = _saved_form(ctx["shop"])

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from app.errors import NotAllowed, UpstreamError
-from app.services import settings as shop_settings
 from app.web.admin import desk_context
 from app.web.admin_auth import require_session_page, session_token_from_request
 
@@ -16,6 +15,8 @@ bp = Blueprint("admin_settings", __name__, url_prefix="/admin")
 
 def _typed() -> dict[str, str]:
     """What was typed, to put back in the form: never the API key, which is not sent back."""
+    from app.services import settings as shop_settings
+
     return {f: request.form.get(f, "") for f in shop_settings.FIELDS if f != "label_api_key"}
 
 
@@ -27,6 +28,8 @@ def _render(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ) -> Any:
+    from app.services import settings as shop_settings
+
     ctx = ctx or desk_context()
     shop = ctx["shop"]
     return (
@@ -56,6 +59,8 @@ def show_settings() -> Any:
 @require_session_page
 def save_settings() -> Any:
     """Save the whole form (owners and managers); 422 with each problem next to its field."""
+    from app.services import settings as shop_settings
+
     c = current_app.extensions["hemline"]
     ctx = desk_context()
     try:

@@ -16,7 +16,6 @@ import policies
 from app.domain import rma as rmas
 from app.domain.shops import Shop
 from app.errors import InvalidInput, NotFound
-from app.services import policy_settings, staff
 from app.web.admin_auth import require_session_token
 from app.web.desk import (
     container,
@@ -106,6 +105,9 @@ def get_order(order_id: int) -> Any:
 
 
 def _policy_json(shop: Shop, role: str) -> dict[str, Any]:
+    # Through eligibility, which imports it: see app/web/admin_policy.py.
+    from app.services.eligibility import policy_settings
+
     return {
         "preset": shop.policy_preset,
         "overrides": policy_settings.stored_overrides(shop.policy_overrides),
@@ -129,6 +131,8 @@ def get_policy() -> Any:
 @require_session_token
 def put_policy() -> Any:
     """Switch the shop to a preset with the merchant's overrides (owners and managers only)."""
+    from app.services.eligibility import policy_settings
+
     role = current_role()
     body = json_body()
     shop = policy_settings.save_policy(
@@ -141,6 +145,8 @@ def put_policy() -> Any:
 @require_session_token
 def preview_policy() -> Any:
     """The policy a preset and overrides would make, tried on a sample order; nothing is saved."""
+    from app.services.eligibility import policy_settings
+
     body = json_body()
     shop = current_shop()
     preset = policy_settings.ensure_preset(body.get("preset", shop.policy_preset))
@@ -162,6 +168,8 @@ def preview_policy() -> Any:
 @require_session_token
 def put_staff_role(user_id: str) -> Any:
     """An owner gives a staff member a role."""
+    from app.services import staff
+
     role = json_body().get("role")
     # set_role refuses a non-owner before it looks at the role, so staff learn nothing more.
     role = role if isinstance(role, str) else ""

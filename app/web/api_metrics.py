@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, g, request
 
 from app.errors import NotFound
-from app.services import analytics
-from app.services.analytics import MonthReport, SettledReturn
 from app.web.admin_auth import require_session_token
+
+if TYPE_CHECKING:
+    from app.services.analytics import MonthReport, SettledReturn
 
 bp = Blueprint("api_metrics", __name__, url_prefix="/api")
 
@@ -111,6 +112,8 @@ def report_json(report: MonthReport) -> dict[str, Any]:
 @require_session_token
 def get_metrics() -> Any:
     """The month's report (`?month=YYYY-MM`, default this month in the shop's time zone)."""
+    from app.services import analytics
+
     c = current_app.extensions["hemline"]
     shop = c.store.get_shop(g.shop)
     if shop is None:  # pragma: no cover - the session guard installs the shop first

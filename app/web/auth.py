@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 
 from app.errors import InvalidInput, NotAllowed, UpstreamError
 from app.observability import logger
-from app.services import install
 
 bp = Blueprint("auth", __name__)
 STATE_COOKIE = "hemline_oauth_state"
@@ -23,6 +22,8 @@ def _error(status: int, title: str, message: str, code: str, shop: str | None = 
 
 @bp.get("/auth")
 def start() -> Any:
+    from app.services import install
+
     c = current_app.extensions["hemline"]
     try:
         begun = install.begin_install(
@@ -56,6 +57,8 @@ def start() -> Any:
 
 @bp.get("/auth/callback")
 def callback() -> Any:
+    from app.services import install
+
     c = current_app.extensions["hemline"]
     params = {k: v for k, v in request.args.items()}
     shop = params.get("shop") if isinstance(params.get("shop"), str) else None

@@ -21,8 +21,6 @@ from app.domain.orders import OrderView
 from app.domain.rma import Rma
 from app.domain.shops import Shop
 from app.errors import InvalidInput, NotFound
-from app.services import returns, staff
-from app.services.eligibility import order_eligibility
 
 DEFAULT_PAGE = 25
 MAX_PAGE = 100
@@ -51,6 +49,8 @@ def current_shop() -> Shop:
 
 
 def current_role() -> str:
+    from app.services import staff
+
     c = container()
     return staff.role_of(c.store, g.session, local=c.settings.is_local)
 
@@ -188,6 +188,8 @@ def rma_summary(rma: Rma) -> dict[str, Any]:
 
 
 def order_json(shop: Shop, view: OrderView, order_rmas: list[Rma], now: datetime) -> dict[str, Any]:
+    from app.services.eligibility import order_eligibility
+
     c = container()
     order = view.order
     reserved = c.store.reserved_quantities(shop.domain, order.id)
@@ -296,6 +298,8 @@ def optional_text(
 
 def run_action(action: str, shop: Shop, rma: Rma, body: dict[str, Any]) -> Rma:
     """Validate the action's body and call its one use case."""
+    from app.services import returns
+
     ctx = container().returns_context()
     actor = current_actor()
     if action == "approve":

@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from app import i18n
 from app.errors import NotFound, UpstreamError
 from app.observability import logger
-from app.services import backorders
-from app.services.backorders import LinkOffer, LinkRefused
-from app.services.proactive import ProactiveContext
+
+if TYPE_CHECKING:
+    from app.services.backorders import LinkOffer, LinkRefused
+    from app.services.proactive import ProactiveContext
 
 bp = Blueprint("oneclick", __name__)
 
@@ -44,6 +45,9 @@ def _headers(response: Response) -> Response:
 @bp.get("/o/<token>")
 def confirm(token: str) -> Any:
     """What the link will do, with a button to do it; an already used link says what was done."""
+    from app.services import backorders
+    from app.services.backorders import LinkRefused
+
     try:
         offer = backorders.open_link(_ctx(), token)
     except LinkRefused as exc:
@@ -61,6 +65,9 @@ def confirm(token: str) -> Any:
 @bp.post("/o/<token>")
 def act(token: str) -> Any:
     """Refund the item or keep it on order, once; a second use changes nothing."""
+    from app.services import backorders
+    from app.services.backorders import LinkRefused
+
     ctx = _ctx()
     if request.form.get(CONFIRM_FIELD) != CONFIRM_VALUE:
         try:
@@ -145,6 +152,8 @@ def _item_text(offer: LinkOffer, lang: str) -> str:
 
 
 def _confirm_page(offer: LinkOffer, status: int, message: str | None = None) -> Any:
+    from app.services import backorders
+
     lang = _locale(offer.locale)
     return _page(
         "oneclick/confirm.html",
@@ -164,6 +173,8 @@ def _confirm_page(offer: LinkOffer, status: int, message: str | None = None) -> 
 
 def _done(offer: LinkOffer, outcome: str, choice: Mapping[str, Any], status: int) -> Any:
     """The page after an action, or for a link whose line was already decided."""
+    from app.services import backorders
+
     lang = _locale(offer.locale)
     item = _item_text(offer, lang)
     result = choice.get("result") or {}

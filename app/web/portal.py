@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -50,11 +50,14 @@ from app.domain.rma import Rma
 from app.domain.shops import Shop, ensure_shop_domain
 from app.errors import Conflict, HemlineError, InvalidInput, NotFound, UpstreamError
 from app.observability import logger
-from app.services.eligibility import RequestedLine, decide, order_eligibility, policy_for
-from app.services.returns import request_return
-from app.shopify.errors import ShopifyError
-from app.shopify.models import VariantOption
 from policies.vocabulary import ItemCondition, Reason, Resolution
+
+# The policy engine, the returns service and the Admin API's errors and models are imported
+# where they are used: the app's cold start builds every blueprint, and most requests need
+# none of them.
+if TYPE_CHECKING:
+    from app.services.eligibility import RequestedLine
+    from app.shopify.models import VariantOption
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -493,6 +496,8 @@ def _probe(
     photos: int,
 ) -> list[Any]:
     """The policy's item decisions for each combination, asked one at a time."""
+    from app.services.eligibility import RequestedLine, decide
+
     out = []
     for reason in reasons:
         for resolution in resolutions:
@@ -514,6 +519,8 @@ def _rows(
     claims, so a final-sale item can still be reported as damaged. `reserved` is read
     here unless the caller read it with the order.
     """
+    from app.services.eligibility import order_eligibility
+
     if reserved is None:
         reserved = _container().store.reserved_quantities(shop.domain, view.order.id)
     rows = []
@@ -589,6 +596,8 @@ def _exchange_options(shop: Shop, rows: list[ItemRow]) -> dict[int, list[Variant
 
     None when Shopify could not be asked: the page then offers no exchange.
     """
+    from app.shopify.errors import ShopifyError
+
     if "exchange_options" in g:
         return g.exchange_options
     lines = [r.line for r in rows if r.selectable and r.line.product_id]
@@ -786,6 +795,8 @@ def _take_photos(
 
 
 def _requested(entry: Mapping[str, Any]) -> RequestedLine:
+    from app.services.eligibility import RequestedLine
+
     parts = []
     if entry.get("wanted"):
         parts.append(f"Wanted instead: {entry['wanted']}")
@@ -871,6 +882,8 @@ def _order_page(
     kept: Mapping[int, list[str]] | None = None,
     status: int = 200,
 ) -> Any:
+    from app.services.eligibility import policy_for
+
     policy = policy_for(shop)
     returns_read = _ALONGSIDE.submit(_container().store.rmas_for_order, shop.domain, view.order.id)
     exchange_options = _exchange_options(shop, rows)  # asks Shopify meanwhile
@@ -945,6 +958,8 @@ def edit(shop: str, order_id: int) -> Any:
 @bp.post("/<shop>/orders/<int:order_id>/review")
 def review(shop: str, order_id: int) -> Any:
     """Check the choices and the photos, then show what the policy decides: fees, refund, review."""
+    from app.services.eligibility import decide
+
     if _direct_uploads():
         request.max_content_length = MAX_UPLOAD_BYTES
     auth = _authorize(shop, order_id)
@@ -1016,6 +1031,8 @@ def _submit_errors(
     exc: InvalidInput, shop: Shop, view: OrderView, lines: list[RequestedLine], locale: str
 ) -> dict[str, str]:
     """What request_return refused, in the customer's words, next to the field it concerns."""
+    from app.services.eligibility import decide
+
     field = exc.field or ""
     if m := re.fullmatch(r"items\[(\d+)\]\.exchange_variant_id", field):
         index = int(m[1])
@@ -1037,6 +1054,8 @@ def _submit_errors(
 
 @bp.post("/<shop>/orders/<int:order_id>/submit")
 def submit(shop: str, order_id: int) -> Any:
+    from app.services.returns import request_return
+
     reviewed = _reviewed(shop, order_id)
     if not isinstance(reviewed, Reviewed):
         return reviewed
@@ -1175,6 +1194,8 @@ def status_qr(shop: str, number: str) -> Any:
 @bp.get("/<shop>/returns/<number>")
 def status(shop: str, number: str) -> Any:
     """One return: open with the session of its order, or with the signed link from its emails."""
+    from app.services.eligibility import policy_for
+
     found, rma, session, refusal = _visible_rma(shop, number)
     if refusal is not None:
         return refusal

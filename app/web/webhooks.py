@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app.services.webhooks import Delivery
-
 bp = Blueprint("webhooks", __name__)
 
 
 @bp.post("/webhooks")
 def receive() -> tuple[Any, int]:
+    from app.services.webhooks import Delivery
+
     container = current_app.extensions["hemline"]
     limit = container.settings.max_webhook_bytes
     if request.content_length is not None and request.content_length > limit:
