@@ -14,12 +14,13 @@ ARCHIVE := dist/hemline-prod.zip
 # What the archive is made of: a change to any of these rebuilds it, nothing else does.
 PACKAGE_SOURCES := $(shell find app handlers policies -type f ! -path '*/__pycache__/*' ! -name '*.pyc' 2>/dev/null)
 
-.PHONY: run test test-deps test-browser test-unit test-adapters test-integration test-package package lint format deps clean help
+.PHONY: run test test-deps test-browser test-unit test-adapters test-integration test-package package lint format deps clean help soak
 
 help:
 	@echo "make run    - the whole app locally (DynamoDB Local, demo shop), URLs printed"
 	@echo "make test   - install what is missing and run the whole suite"
 	@echo "make lint   - ruff and cfn-lint"
+	@echo "make soak   - storms and faults for 10 minutes; prints webhooks/s, lost and doubled"
 	@echo "make package - the Lambda archive $(ARCHIVE) (zappa package prod; see docs/deploy.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -81,6 +82,10 @@ test-browser: test-deps
 # The archive test builds the archive itself (through `make package`).
 test-package: deps
 	$(PY) -m pytest tests/package
+
+# Storms and faults against the local stack for 10 minutes (docs/reliability.md).
+soak: deps
+	$(PY) -m tests.resilience.soak
 
 # Benchmarks against their budgets, each with its floor measured in the same run
 # (bench/run_all.py; latest figures in docs/performance.md). bench-quick is CI's:

@@ -31,6 +31,7 @@ from app.services.tokens import AccessTokens
 if TYPE_CHECKING:
     from app.adapters.labels.ports import LabelProvider
     from app.domain.orders import Fulfillment, OrderSnapshot, Refund
+    from app.domain.rma import Rma
     from app.domain.shops import Shop
     from app.services import webhooks
     from app.services.install import ShopSetup
@@ -249,8 +250,17 @@ class Container:
             on_shipment=self.on_shipment,
             on_order=self.on_order,
             on_inventory=self.on_inventory,
+            on_return_refunded=self.on_return_refunded,
             files=self.files,
         )
+
+    def on_return_refunded(self, shop: str, rma: Rma) -> None:
+        """A return settled by Shopify's refunds/create: the customer's refund email, once."""
+        from app.services import return_effects
+
+        known = self.store.get_shop(shop)
+        if known is not None:
+            return_effects.notify(self.returns_context(), known, rma, "refund_issued")
 
     def on_order(self, shop: Shop, order: OrderSnapshot) -> None:
         """A new order: promise its delivery date and look for backordered items (sweeps.order_hooks)."""

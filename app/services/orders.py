@@ -96,7 +96,11 @@ def apply_refund(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
     refund = parse_refund(payload)
     stored = store.save_refund(shop, refund)
     if stored:
-        reconcile_external_refund(store, DynamoLedger(store), deps.clock, shop, refund)
+        settled = reconcile_external_refund(store, DynamoLedger(store), deps.clock, shop, refund)
+        for rma in settled:
+            # The customer hears of the refund once, whoever settled the return first.
+            if deps.on_return_refunded is not None:
+                deps.on_return_refunded(shop, rma)
     logger.info(
         "refund recorded" if stored else "refund already recorded",
         extra={"shop": shop, "order_id": refund.order_id, "refund_id": refund.id},

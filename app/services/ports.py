@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from app.adapters.dynamo.store import DynamoStore
     from app.adapters.files import FileStore
     from app.domain.orders import Fulfillment, OrderSnapshot, Refund
+    from app.domain.rma import Rma
     from app.domain.shops import Shop
 
 # An order as the Admin API has it now (richer than a webhook body), or None
@@ -38,6 +39,7 @@ class HandlerDeps:
     # Called with each newly stored order of an installed shop (backorder checks,
     # delivery promises).
     on_order: Callable[[Shop, OrderSnapshot], object] | None = None
+    on_return_refunded: Callable[[str, Rma], object] | None = None
     # Called with a stock change of an inventory item (backordered orders waiting on it).
     on_inventory: Callable[[str, int], object] | None = None
     # Labels and photos, which the compliance topics erase with the data they belong to.

@@ -257,10 +257,26 @@ def _open_shopify_return(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
             # The order read before the mutation can fail too (throttled, 5xx): the claim
             # stays, so the retry looks for a return this attempt made before making one.
             raise _shopify(exc) from exc
+        except UpstreamError as exc:
+            # Refused because the items are in a return already: a twin (or an attempt whose
+            # answer was lost) made it meanwhile, and that return is this RMA's.
+            found = None if exc.retryable else _shopify_shows_return(ctx, shop, admin, rma)
+            if found is None:
+                raise
+            return_id = found
         ctx.ledger.complete(shop.domain, key, {"return_id": return_id})
     if rma.shopify_return_id == return_id:
         return rma
     return ctx.store.update_rma(shop.domain, replace(rma, shopify_return_id=return_id), rma)
+
+
+def _shopify_shows_return(
+    ctx: ReturnsContext, shop: Shop, admin: AdminClient, rma: Rma
+) -> str | None:
+    try:
+        return _find_unclaimed_return(ctx, shop, admin, rma)
+    except ShopifyError as exc:
+        raise _shopify(exc) from exc
 
 
 def _find_unclaimed_return(
@@ -527,13 +543,17 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     except Conflict:
         # Shopify's refunds/create webhook settled the RMA first; the money moved once.
         # (Not counted here: a second click losing the same race would count it twice.)
-        return _load(ctx, shop.domain, number)
-    if action == "refund":
-        ctx.metrics.count("RefundsIssued", source="return")
-        ctx.metrics.amount("RefundAmount", amount, currency=rma.currency)
+        # The webhook sends no email: the customer still hears of it, once.
+        rma = _load(ctx, shop.domain, number)
+        if rma.state != done.state:
+            return rma
     else:
-        ctx.metrics.count("StoreCreditsIssued", source="return")
-        ctx.metrics.amount("StoreCreditAmount", amount, currency=rma.currency)
+        if action == "refund":
+            ctx.metrics.count("RefundsIssued", source="return")
+            ctx.metrics.amount("RefundAmount", amount, currency=rma.currency)
+        else:
+            ctx.metrics.count("StoreCreditsIssued", source="return")
+            ctx.metrics.amount("StoreCreditAmount", amount, currency=rma.currency)
     if action == "refund":
         _notify(ctx, shop, rma, "refund_issued")
     else:
@@ -826,7 +846,7 @@ def exchange_shipped(ctx: ReturnsContext, shop: str, fulfillment: Fulfillment) -
 
 def reconcile_external_refund(
     store: DynamoStore, ledger: DynamoLedger, clock: Clock, shop: str, refund: Refund
-) -> None:
+) -> list[Rma]:
     """refunds/create: a refund made outside Hemline (in the Shopify admin) settles the RMA it covers.
 
     The RMA is marked refunded and its refund step is recorded as done, so
@@ -834,6 +854,7 @@ def reconcile_external_refund(
     """
     now = clock.now()
     refunded = {ln.line_item_id: ln.quantity for ln in refund.lines}
+    settled: list[Rma] = []
     for rma in store.rmas_for_order(shop, refund.order_id):
         if not rma.is_open or rma.state in rmas.RESOLVED_STATES:
             continue
@@ -863,7 +884,10 @@ def reconcile_external_refund(
                     TimelineEntry(at=now, actor="shopify", action="refunded_in_shopify", note=note),
                 ),
             )
-        store.update_rma(shop, updated, rma)
+        saved = store.update_rma(shop, updated, rma)
+        if saved.state == "refunded":
+            settled.append(saved)
         logger.info(
             "return settled by a refund made in Shopify", extra={"shop": shop, "rma": rma.number}
         )
+    return settled

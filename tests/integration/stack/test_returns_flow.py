@@ -301,6 +301,46 @@ def test_refund_made_in_shopify_settles_the_return_instead_of_doubling_it(stack,
     with pytest.raises(InvalidTransition):
         returns.refund_return(ctx, shop, rma.number, actor="staff:1")
     assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
+    # AND the customer hears of the refund once, though Hemline did not make it
+    emails = [
+        m
+        for m in stack.container.outbox.list()
+        if m.headers.get("X-Entity-Ref-ID") == f"{rma.number}:refund_issued"
+    ]
+    assert len(emails) == 1
+
+
+def test_a_refund_whose_webhook_settles_the_return_first_still_emails_the_customer_once(
+    stack, installed, monkeypatch
+):
+    # GIVEN a received return, and Shopify's refunds/create webhook settling it in Hemline
+    # between the refund and the staff's own save of it
+    view = _delivered_order(stack, installed, [1])
+    rma = _request(stack, installed, view)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    line_id = view.order.line_items[0].id
+    returns.receive_return(
+        ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
+    )
+    real_save = returns._save
+
+    def webhook_first(ctx_, domain, new, old, **kw):
+        if new.state == "refunded" and new.timeline[-1].actor == "staff:1":
+            real_save(ctx_, domain, new, old, **kw)  # the webhook's save
+        return real_save(ctx_, domain, new, old, **kw)
+
+    monkeypatch.setattr(returns, "_save", webhook_first)
+    # WHEN staff refund it
+    assert returns.refund_return(ctx, shop, rma.number, actor="staff:1").state == "refunded"
+    # THEN the money moved once and the customer got the refund email once
+    assert len(stack.sim("GET", f"/shops/{installed}/refunds")) == 1
+    sent = [
+        m
+        for m in stack.container.outbox.list()
+        if m.headers.get("X-Entity-Ref-ID") == f"{rma.number}:refund_issued"
+    ]
+    assert len(sent) == 1
 
 
 def test_prepaid_label_is_issued_attached_to_shopify_and_emailed_once(stack, installed):
