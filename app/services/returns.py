@@ -282,9 +282,14 @@ def _shopify_shows_return(
 def _find_unclaimed_return(
     ctx: ReturnsContext, shop: Shop, admin: AdminClient, rma: Rma
 ) -> str | None:
-    """After an attempt with an unknown outcome: the order's return no other RMA owns, if any."""
+    """After an attempt with an unknown outcome (or a twin's): the order's return no other RMA
+    owns, if any."""
     order = admin.get_order(f"gid://shopify/Order/{rma.order_id}")
-    owned = {r.shopify_return_id for r in ctx.store.rmas_for_order(shop.domain, rma.order_id)}
+    owned = {
+        r.shopify_return_id
+        for r in ctx.store.rmas_for_order(shop.domain, rma.order_id)
+        if r.number != rma.number  # a twin may have stored this RMA's own return already
+    }
     candidates = [r.id for r in (order.returns if order else ()) if r.id not in owned]
     return candidates[-1] if candidates else None
 
