@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from app.config import Settings
@@ -70,13 +69,7 @@ def dynamodb_local() -> Iterator[ddb_local.LocalDynamo]:
 
 @pytest.fixture(scope="session")
 def ddb_client(dynamodb_local: ddb_local.LocalDynamo) -> Any:
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=dynamodb_local.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = dynamodb_local.client()
     ensure_table(client, "hemline-test")
     return client
 

@@ -7,14 +7,17 @@ joins them, so nothing that came early is lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.adapters.dynamo.codec import epoch_ms
 from app.adapters.dynamo.ledger import DynamoLedger
-from app.adapters.dynamo.store import CREATED
-from app.domain.orders import parse_fulfillment, parse_order, parse_refund
+from app.adapters.dynamo.store import CREATED, DynamoStore
+from app.clock import Clock
+from app.domain.orders import OrderSnapshot, parse_fulfillment, parse_order, parse_refund
+from app.domain.shops import Shop
 from app.errors import InvalidInput
 from app.observability import logger
 from app.services.ports import HandlerDeps
@@ -24,6 +27,22 @@ from app.services.returns import reconcile_external_refund
 # inline right away; the sweep runs them only when the worker died before they finished.
 ORDER_HOOKS = "order_hooks"
 ORDER_HOOKS_GRACE = timedelta(minutes=10)
+
+
+def order_hooks_due(clock: Clock) -> tuple[str, datetime]:
+    """The due work `save_order(due_on_creation=...)` writes with a new order."""
+    return ORDER_HOOKS, clock.now() + ORDER_HOOKS_GRACE
+
+
+def run_order_hooks(
+    store: DynamoStore,
+    on_order: Callable[[Shop, OrderSnapshot], object],
+    shop: Shop,
+    order: OrderSnapshot,
+) -> None:
+    """Run a new order's hooks, then drop the due work that stood in for them."""
+    on_order(shop, order)
+    store.delete_due(shop.domain, ORDER_HOOKS, str(order.id))
 
 
 def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
@@ -60,7 +79,7 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
         stats_month=month,
         # Written with the order: if this worker dies before the hooks ran, a retry of the
         # webhook finds the order already stored, and the sweep runs them instead.
-        due_on_creation=(ORDER_HOOKS, deps.clock.now() + ORDER_HOOKS_GRACE) if hooked else None,
+        due_on_creation=order_hooks_due(deps.clock) if hooked else None,
     )
     if saved:
         logger.info(
@@ -68,8 +87,7 @@ def apply_order(deps: HandlerDeps, shop: str, payload: dict[str, Any]) -> None:
             extra={"shop": shop, "order_id": order.id, "enriched": fresh is not None},
         )
         if saved == CREATED and hooked:
-            deps.on_order(known, order)  # type: ignore[misc,arg-type]
-            store.delete_due(shop, ORDER_HOOKS, str(order.id))
+            run_order_hooks(store, deps.on_order, known, order)  # type: ignore[arg-type]
     else:
         logger.info("older order snapshot ignored", extra={"shop": shop, "order_id": order.id})
 

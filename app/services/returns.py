@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
+from typing import TypeVar
 
-from app.adapters.dynamo.ledger import DynamoLedger
+from app.adapters.dynamo.ledger import DynamoLedger, EffectRecord
 from app.adapters.dynamo.store import DynamoStore
 from app.adapters.files import FileStore
 from app.adapters.labels.ports import LabelProvider
@@ -62,6 +63,8 @@ REASON_HANDLES = {
 
 # How long a claimed Shopify step may take before its worker is presumed dead.
 IN_FLIGHT = timedelta(minutes=2)
+
+T = TypeVar("T")
 # Resolutions that send the customer new items through Shopify's exchange line items.
 EXCHANGE_RESOLUTIONS = frozenset({"exchange", "replacement"})
 
@@ -260,7 +263,11 @@ def _open_shopify_return(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
         except UpstreamError as exc:
             # Refused because the items are in a return already: a twin (or an attempt whose
             # answer was lost) made it meanwhile, and that return is this RMA's.
-            found = None if exc.retryable else _shopify_shows_return(ctx, shop, admin, rma)
+            found = (
+                None
+                if exc.retryable
+                else _shopify_shows(lambda: _find_unclaimed_return(ctx, shop, admin, rma))
+            )
             if found is None:
                 raise
             return_id = found
@@ -268,15 +275,6 @@ def _open_shopify_return(ctx: ReturnsContext, shop: Shop, rma: Rma) -> Rma:
     if rma.shopify_return_id == return_id:
         return rma
     return ctx.store.update_rma(shop.domain, replace(rma, shopify_return_id=return_id), rma)
-
-
-def _shopify_shows_return(
-    ctx: ReturnsContext, shop: Shop, admin: AdminClient, rma: Rma
-) -> str | None:
-    try:
-        return _find_unclaimed_return(ctx, shop, admin, rma)
-    except ShopifyError as exc:
-        raise _shopify(exc) from exc
 
 
 def _find_unclaimed_return(
@@ -622,7 +620,7 @@ def _refunded(admin: AdminClient, rma: Rma) -> bool:
     return bool(ret and ret.refunds)
 
 
-def _shopify_shows(verify: Callable[[], bool]) -> bool:
+def _shopify_shows(verify: Callable[[], T]) -> T:
     """Whether Shopify shows the effect; its failures (throttled, down) are ours to retry."""
     try:
         return verify()
@@ -633,9 +631,14 @@ def _shopify_shows(verify: Callable[[], bool]) -> bool:
 def _ensure_not_in_flight(ctx: ReturnsContext, shop: Shop, key: str) -> None:
     """Raise a retryable error while a fresh claim on `key` says another worker is at it."""
     claim = ctx.ledger.get(shop.domain, key)
-    if claim is None or claim.status != "started":
-        return
+    if claim is not None and claim.status == "started":
+        _raise_if_in_flight(ctx, key, claim)
+
+
+def _raise_if_in_flight(ctx: ReturnsContext, key: str, claim: EffectRecord) -> None:
     if ctx.clock.now() - datetime.fromisoformat(claim.started_at) < IN_FLIGHT:
+        # Another worker is doing it right now: Shopify may not show it yet, and
+        # doing it again could do it twice. Retry once that worker has finished.
         raise UpstreamError(f"{key} is in progress in another worker", retryable=True)
 
 
@@ -660,11 +663,7 @@ def _once(
         if verify is not None and _shopify_shows(verify):
             ctx.ledger.complete(shop.domain, key, {"verified": True})
             return
-        started = datetime.fromisoformat(claim.started_at)
-        if ctx.clock.now() - started < IN_FLIGHT:
-            # Another worker is doing it right now: Shopify may not show it yet, and
-            # doing it again could do it twice. Retry once that worker has finished.
-            raise UpstreamError(f"{key} is in progress in another worker", retryable=True)
+        _raise_if_in_flight(ctx, key, claim)
         if verify is None:
             raise UpstreamError(
                 f"an earlier attempt at {key} has an unknown outcome; check Shopify",

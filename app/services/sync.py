@@ -21,7 +21,7 @@ from app.domain.shops import Shop
 from app.errors import HemlineError
 from app.observability import logger
 from app.services.install import ShopSetup
-from app.services.orders import ORDER_HOOKS, ORDER_HOOKS_GRACE
+from app.services.orders import order_hooks_due, run_order_hooks
 from app.services.webhooks import API_SUBSCRIBED_TOPICS
 from app.shopify.client import AdminClient
 from app.shopify.errors import ShopifyError
@@ -69,7 +69,7 @@ def catch_up_orders(
                 shop,
                 snapshot,
                 stats_month=month,
-                due_on_creation=(ORDER_HOOKS, clock.now() + ORDER_HOOKS_GRACE) if hooked else None,
+                due_on_creation=order_hooks_due(clock) if hooked else None,
             )
             written += bool(saved)
             for f in fulfillments:
@@ -79,8 +79,7 @@ def catch_up_orders(
             if saved == CREATED and on_order is not None and known is not None:
                 # An order the webhooks missed gets what orders/create would have given it,
                 # once its shipments and refunds are stored too.
-                on_order(known, snapshot)
-                store.delete_due(shop, ORDER_HOOKS, str(snapshot.id))
+                run_order_hooks(store, on_order, known, snapshot)
         if not page.has_next_page:
             break
         after = page.end_cursor

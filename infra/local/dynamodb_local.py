@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_DIR = ROOT / ".local" / "dynamodb"
@@ -79,6 +80,18 @@ class LocalDynamo:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+    def client(self) -> Any:
+        """A boto3 DynamoDB client of this endpoint (local credentials, us-east-1)."""
+        import boto3
+
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+        )
 
     def __enter__(self) -> LocalDynamo:
         return self

@@ -23,8 +23,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import boto3
-
 from app.adapters.labels.ports import NothingBought
 from infra.local import dynamodb_local as ddb_local
 from infra.local.tables import ensure_table
@@ -52,14 +50,7 @@ class Dynamo:
         self.handle = ddb_local.start(db_path=self.folder)
         if self.handle.kind != "dynamodb-local":
             raise SystemExit("DynamoDB Local did not start (Java 17 and `make deps` are needed)")
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=self.handle.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-        ensure_table(client, TABLE)
+        ensure_table(self.handle.client(), TABLE)
 
     def restart(self, down_s: float) -> None:
         self.handle.stop()

@@ -26,7 +26,6 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.adapters.labels.memory import InMemoryLabelProvider
-from app.adapters.mail import Mailer, Message
 from app.adapters.queues import InProcessWebhookQueue
 from app.container import Container, build_container, dynamodb_client
 from app.errors import Conflict, InvalidInput, InvalidTransition, UpstreamError
@@ -65,28 +64,6 @@ class _Quiet(WSGIRequestHandler):
         return  # thousands of requests: the census is the record, not the access log
 
 
-class FlakyMailer:
-    """The local outbox behind a switch: `fail(n)` makes the next n sends raise, as SES would."""
-
-    def __init__(self, inner: Mailer) -> None:
-        self._inner = inner
-        self._failures = 0
-        self._lock = threading.Lock()
-        self.refused = 0
-
-    def fail(self, times: int) -> None:
-        with self._lock:
-            self._failures = times
-
-    def send(self, message: Message) -> str:
-        with self._lock:
-            if self._failures > 0:
-                self._failures -= 1
-                self.refused += 1
-                raise UpstreamError("SES unreachable: EndpointConnectionError", retryable=True)
-        return self._inner.send(message)
-
-
 @dataclass(frozen=True)
 class Webhook:
     """One event as Shopify delivers it: the same id, headers and bytes on every attempt."""
@@ -106,7 +83,6 @@ class LocalStack:
     devstore: DevStoreServer
     container: Container
     labels: InMemoryLabelProvider
-    mailer: FlakyMailer
     ddb: Any
     table: str
     clock: ShiftedClock
@@ -227,9 +203,6 @@ def local_stack(
     )  # about 30 s of retries in all: longer than the outages injected here
     labels = InMemoryLabelProvider()
     container.label_provider_for = lambda shop: labels  # type: ignore[method-assign]
-    assert container.outbox is not None
-    mailer = FlakyMailer(container.outbox)
-    container.mailer = mailer
     server = make_server(
         "127.0.0.1", port, create_app(container=container), threaded=True, request_handler=_Quiet
     )
@@ -241,7 +214,6 @@ def local_stack(
             devstore=devstore,
             container=container,
             labels=labels,
-            mailer=mailer,
             ddb=dynamodb_client(settings),
             table=table,
             clock=clock,

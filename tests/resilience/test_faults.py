@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
@@ -44,14 +43,7 @@ def disk_dynamo() -> Iterator[tuple[ddb_local.LocalDynamo, Path]]:
     folder = Path(tempfile.mkdtemp(prefix="hemline-faults-ddb-"))
     handle = ddb_local.start(db_path=folder)
     assert handle.kind == "dynamodb-local", "DynamoDB Local did not start (Java 17, `make deps`)"
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=handle.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    ensure_table(client, TABLE)
+    ensure_table(handle.client(), TABLE)
     yield handle, folder
     handle.stop()
 
