@@ -23,6 +23,7 @@ def reconcile(event: dict[str, Any], context: Any) -> dict[str, str]:
 @logger.inject_lambda_context(clear_state=True)
 @trace_lambda_handler
 def proactive(event: dict[str, Any], context: Any) -> dict[str, dict[str, object]]:
-    """Every 15 minutes: backorder notices, late-order upgrades and credits, daily digests."""
+    """Every 15 minutes: backorder notices, late-order upgrades and credits, RMA emails to
+    send again, daily digests."""
     c = get_container()
-    return sweeps.run_proactive(c.proactive_context(), c.clock.now())
+    return sweeps.run_proactive(c.proactive_context(), c.returns_context(), c.clock.now())

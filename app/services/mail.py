@@ -5,6 +5,7 @@ retried job or a second worker never sends the same email twice. A send that
 raised releases the claim (the retry sends). A claim left started by a worker
 that died is taken over after a lease: at that point the email may or may not
 have gone, and a rare duplicate is better than an email that never arrives.
+`drop_unsent` settles an event whose email a later one made pointless.
 """
 
 from __future__ import annotations
@@ -183,3 +184,17 @@ def send_once(
         ledger.release(shop, takeover)
     logger.info("email sent", extra={"shop": shop, "key": key, "template": template})
     return "sent"
+
+
+def drop_unsent(
+    *, shop: str, key: str, template: str, reason: str, ledger: DynamoLedger, clock: Clock
+) -> bool:
+    """Settle event `key` without sending its email (a later email said more); True when
+    dropped, False when it was sent or is being sent. Recorded, so the email is never sent
+    afterwards and anyone counting the emails can tell dropped from lost."""
+    effect = f"mail:{key}"
+    if ledger.claim(shop, effect, at=clock.now(), data={"template": template}) is not None:
+        return False
+    ledger.complete(shop, effect, {"template": template, "dropped": reason})
+    logger.info("email dropped", extra={"shop": shop, "key": key, "reason": reason})
+    return True

@@ -4,26 +4,34 @@
 it buys the label once (the label service's ledger protocol), attaches it to
 the Shopify return as a reverse delivery with tracking (`notifyCustomer:
 false`, Hemline sends its own email) and moves the RMA to `label_issued`.
-`notify` sends the customer the email for an RMA event, once per event.
+`notify` sends the customer the email for an RMA event, once per event; one
+the mail sender failed on is due work that `send_due_emails` sends later.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from app.adapters.dynamo.store import DueWork
 from app.adapters.labels.types import Address, LabelRequest, Parcel
 from app.domain import rma as rmas
 from app.domain.rma import Rma
 from app.domain.shops import Shop
-from app.errors import InvalidInput, UpstreamError
+from app.errors import HemlineError, InvalidInput, UpstreamError
 from app.observability import logger
 from app.services import labels, mail
+from app.services.proactive import SweepResult, run_due
 from app.shopify.errors import ShopifyError
 
 if TYPE_CHECKING:
     from app.services.returns import ReturnsContext
+
+# Due work: an RMA email the mail sender failed on, sent again by the sweep.
+RMA_EMAIL = "rma_email"
+EMAIL_RETRY_AFTER = timedelta(minutes=10)
 
 # A folded garment in a poly mailer; providers rate by weight and size.
 DEFAULT_PARCEL = Parcel(
@@ -153,7 +161,90 @@ def _attach_to_shopify_return(
 
 
 def notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str, **extra: Any) -> None:
-    """Email the customer about this RMA event, once; an email failure never undoes the step."""
+    """Email the customer about this RMA event, once; an email failure never undoes the step.
+
+    When the mail sender fails, the email becomes due work: `send_due_emails` (the
+    15-minute sweep) sends it, through the same ledger key, so it still goes out once.
+    """
+    try:
+        _send(ctx, shop, rma, template, extra)
+    except InvalidInput as exc:
+        # A bad address or template: sending it again would fail the same way.
+        logger.warning(
+            "customer email not sent",
+            extra={"shop": shop.domain, "rma": rma.number, "template": template, "error": str(exc)},
+        )
+    except UpstreamError as exc:
+        logger.warning(
+            "customer email not sent; the sweep sends it",
+            extra={"shop": shop.domain, "rma": rma.number, "template": template, "error": str(exc)},
+        )
+        _email_due(ctx, shop, rma, template)
+
+
+def _email_due(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str) -> None:
+    try:
+        ctx.store.put_due(
+            shop.domain,
+            RMA_EMAIL,
+            f"{rma.number}:{template}",
+            ctx.clock.now() + EMAIL_RETRY_AFTER,
+            {"number": rma.number, "template": template},
+        )
+    except HemlineError as exc:
+        logger.error(
+            "customer email lost: it could not be scheduled again",
+            extra={"shop": shop.domain, "rma": rma.number, "template": template, "error": str(exc)},
+        )
+
+
+# How long an RMA email stays worth sending late, by the states that would make it stale:
+# "we got your request" after the approval, or "approved, here is your label" once the
+# parcel is on its way, would only confuse. Templates not listed are always worth sending.
+_STILL_NEWS: dict[str, frozenset[str]] = {
+    "return_requested": frozenset({"requested"}),
+    "return_approved": frozenset({"approved", "label_issued"}),
+    "return_received": frozenset({"received", "inspected"}),
+}
+
+
+def send_due_emails(ctx: ReturnsContext, now: datetime) -> SweepResult:
+    """Send the RMA emails the mail sender failed on, each once; drop those gone stale."""
+    from app.services.returns import credit_email, credit_key
+
+    def handle(work: DueWork, shop: Shop) -> bool:
+        number, template = str(work.data["number"]), str(work.data["template"])
+        rma = ctx.store.get_rma(shop.domain, number)
+        if rma is None:
+            return True  # redacted
+        if rma.state not in _STILL_NEWS.get(template, frozenset(rmas.STATES)):
+            mail.drop_unsent(
+                shop=shop.domain,
+                key=_event_key(rma, template),
+                template=template,
+                reason=f"the return is {rma.state} by now",
+                ledger=ctx.ledger,
+                clock=ctx.clock,
+            )
+            return True
+        extra: dict[str, Any] = {}
+        if template == "store_credit_issued":
+            record = ctx.ledger.get(shop.domain, credit_key(number))
+            extra = credit_email((record.result if record else None) or {})
+        try:
+            _send(ctx, shop, rma, template, extra)
+        except InvalidInput as exc:
+            logger.warning(
+                "customer email dropped",
+                extra={"shop": shop.domain, "rma": number, "template": template, "error": str(exc)},
+            )
+        return True
+
+    return run_due(ctx.store, RMA_EMAIL, now, handle, metrics=ctx.metrics)
+
+
+def _send(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str, extra: dict[str, Any]) -> None:
+    """Send the email for this RMA event unless it was sent; raises what mail.send_once raises."""
     if ctx.mailer is None or not rma.customer_email:
         return
     context: dict[str, Any] = {
@@ -183,25 +274,21 @@ def notify(ctx: ReturnsContext, shop: Shop, rma: Rma, template: str, **extra: An
             currency=rma.currency,
         )
     context.update(extra)
-    event = f"{rma.number}:{template}" + (
-        ":label" if template == "return_approved" and rma.label else ""
+    mail.send_once(
+        shop=shop.domain,
+        key=_event_key(rma, template),
+        to=rma.customer_email,
+        template=template,
+        context=context,
+        locale=rma.locale,
+        mailer=ctx.mailer,
+        ledger=ctx.ledger,
+        clock=ctx.clock,
+        reply_to=shop.sender_email,
     )
-    try:
-        mail.send_once(
-            shop=shop.domain,
-            key=event,
-            to=rma.customer_email,
-            template=template,
-            context=context,
-            locale=rma.locale,
-            mailer=ctx.mailer,
-            ledger=ctx.ledger,
-            clock=ctx.clock,
-            reply_to=shop.sender_email,
-        )
-    except (UpstreamError, InvalidInput) as exc:
-        # The return step happened; the email is retried by the next step or sweep.
-        logger.warning(
-            "customer email not sent",
-            extra={"shop": shop.domain, "rma": rma.number, "template": template, "error": str(exc)},
-        )
+
+
+def _event_key(rma: Rma, template: str) -> str:
+    """The email's event: one per RMA and template; an approval with its label is another."""
+    label = ":label" if template == "return_approved" and rma.label else ""
+    return f"{rma.number}:{template}{label}"

@@ -15,11 +15,11 @@ to fulfil; the returned items' value pays for them, so nothing is charged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.adapters.dynamo.ledger import DynamoLedger, EffectRecord
 from app.adapters.dynamo.store import DynamoStore
@@ -500,7 +500,7 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     admin = ctx.admin_for(shop.domain)
     ret = _read_return(admin, rma)
     lines = _process_lines(rma, ret)
-    issued: dict[str, str] = {}
+    issued: dict[str, Any] = {}
     if action == "refund":
         _once(
             ctx,
@@ -518,18 +518,23 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
             raise UpstreamError(f"Shopify does not know order {rma.order_name}", retryable=False)
         bonus = to_cents(amount * shop.store_credit_bonus_percent / 100)
         amount += bonus
-        _once(
+        credit = amount
+        # Kept with the effect: a retry after a later step failed, or an email sent again by
+        # the sweep, still tells the customer the amount and the gift card's code.
+        issued = _once(
             ctx,
             shop,
-            f"{number}:credit",
-            lambda: issued.update(
-                refunds.credit_or_gift_card(
+            credit_key(number),
+            lambda: {
+                "amount": str(credit),
+                **refunds.credit_or_gift_card(
                     admin,
                     order.customer_id,
-                    Money(amount, rma.currency),
+                    Money(credit, rma.currency),
                     note=f"Hemline return {rma.number}",
-                )
-            ),
+                ),
+            },
+            keep=True,
         )
         _once(
             ctx,
@@ -560,11 +565,29 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     if action == "refund":
         _notify(ctx, shop, rma, "refund_issued")
     else:
-        extra: dict[str, object] = {"amount": amount}
-        if issued.get("kind") == "gift_card":
-            extra["gift_card_code"] = issued["code"]
-        _notify(ctx, shop, rma, "store_credit_issued", **extra)
+        _notify(ctx, shop, rma, "store_credit_issued", **credit_email(issued, amount))
     return rma
+
+
+def credit_key(number: str) -> str:
+    """The effect key of an RMA's store credit (or gift card) in the ledger."""
+    return f"{number}:credit"
+
+
+def credit_email(issued: Mapping[str, Any], amount: Decimal | None = None) -> dict[str, Any]:
+    """What the store-credit email says beyond the RMA: the amount given and a gift card's code.
+
+    `issued` is what the credit effect recorded; `amount` stands in for an effect recorded
+    without its amount.
+    """
+    extra: dict[str, Any] = {}
+    if issued.get("amount"):
+        extra["amount"] = Decimal(str(issued["amount"]))
+    elif amount is not None:
+        extra["amount"] = amount
+    if issued.get("kind") == "gift_card" and issued.get("code"):
+        extra["gift_card_code"] = issued["code"]
+    return extra
 
 
 def _process_lines(rma: Rma, ret: ReturnInfo) -> list[ProcessLineRequest]:
@@ -649,20 +672,22 @@ def _once(
     call: Callable[[], object],
     *,
     verify: Callable[[], bool] | None = None,
-) -> None:
+    keep: bool = False,
+) -> dict[str, Any]:
     """Perform a Shopify side effect once per key, whatever the retries.
 
     A claim left `started` by an attempt that died is settled by `verify`
     (reading Shopify back) when given; without it the effect is not repeated
-    blindly and the caller is told to look.
+    blindly and the caller is told to look. With `keep`, what `call` returned (a
+    dict) is recorded with the effect and returned again to every later caller.
     """
     claim = ctx.ledger.claim(shop.domain, key, at=ctx.clock.now())
     if claim is not None:
         if claim.status == "done":
-            return
+            return claim.result or {}
         if verify is not None and _shopify_shows(verify):
             ctx.ledger.complete(shop.domain, key, {"verified": True})
-            return
+            return {"verified": True}
         _raise_if_in_flight(ctx, key, claim)
         if verify is None:
             raise UpstreamError(
@@ -672,7 +697,7 @@ def _once(
         # The claim is older than any attempt takes and Shopify shows no effect: the
         # worker died before Shopify did it, so doing it now does it once.
     try:
-        call()
+        answer = call()
     except ShopifyOutcomeUnknownError as exc:
         raise UpstreamError(
             f"{key}: Shopify did not confirm; it will be checked before retrying", retryable=True
@@ -687,11 +712,13 @@ def _once(
             # Refused, perhaps because an earlier attempt whose answer was lost already
             # did it (a return processed twice is refused): then it is done, once.
             ctx.ledger.complete(shop.domain, key, {"verified": True})
-            return
+            return {"verified": True}
         else:
             ctx.ledger.release(shop.domain, key)
         raise _shopify(exc) from exc
-    ctx.ledger.complete(shop.domain, key, {"ok": True})
+    result = dict(answer) if keep and isinstance(answer, dict) else {"ok": True}
+    ctx.ledger.complete(shop.domain, key, result)
+    return result
 
 
 # -- exchange and replacement -----------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.shops import Shop
 from app.errors import HemlineError
@@ -12,17 +12,25 @@ from app.services import backorders, delays, sla
 from app.services.orders import ORDER_HOOKS
 from app.services.proactive import ProactiveContext, SweepResult, run_due
 
+if TYPE_CHECKING:
+    from app.services.returns import ReturnsContext
 
-def run_proactive(ctx: ProactiveContext, now: datetime) -> dict[str, dict[str, object]]:
-    """New orders' hooks left undone, backorder notices, delayed-order compensation and the
-    merchants' digests due by `now`.
+
+def run_proactive(
+    ctx: ProactiveContext, returns: ReturnsContext, now: datetime
+) -> dict[str, dict[str, object]]:
+    """New orders' hooks left undone, backorder notices, delayed-order compensation, RMA
+    emails the mail sender failed on and the merchants' digests due by `now`.
 
     Each reads only its due items from GSI2; each is safe to run twice or concurrently.
     """
+    from app.services import return_effects
+
     return {
         "order_hooks": sweep_order_hooks(ctx, now).as_dict(),
         "backorders": backorders.sweep(ctx, now).as_dict(),
         "delays": delays.sweep(ctx, now).as_dict(),
+        "rma_emails": return_effects.send_due_emails(returns, now).as_dict(),
         "digests": sla.sweep_digests(ctx, now).as_dict(),
     }
 

@@ -172,7 +172,9 @@ def main() -> int:
         signal.signal(signal.SIGTERM, _stop)
         while not stop.wait(sweep_every):
             container.reconcile()
-            sweeps.run_proactive(container.proactive_context(), container.clock.now())
+            sweeps.run_proactive(
+                container.proactive_context(), container.returns_context(), container.clock.now()
+            )
         print("\nstopping...", flush=True)
         server.shutdown()
         container.queue.drain(timeout=10)  # type: ignore[attr-defined]

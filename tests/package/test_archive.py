@@ -461,8 +461,8 @@ def test_scheduled_sweeps_run_and_return_their_summaries(lambda_container, store
     store.put_due(shop, sla.DIGEST, shop, now - timedelta(days=1), {}, replace_existing=True)
     # WHEN the 15-minute rule fires
     summary = lambda_container.invoke(scheduled_event("handlers.sweeps.proactive"))
-    # THEN the sweep reports its three kinds of work and moved the digest to a later morning
-    assert set(summary) == {"order_hooks", "backorders", "delays", "digests"}
+    # THEN the sweep reports each kind of its work and moved the digest to a later morning
+    assert set(summary) == {"order_hooks", "backorders", "delays", "rma_emails", "digests"}
     assert summary["digests"] == {"kind": "digest", "due": 1, "done": 0, "kept": 1, "failed": 0}
     assert store.get_due(shop, sla.DIGEST, shop).due_at > now
     # AND the daily rule reaches the reconciliation, which reports per installed shop

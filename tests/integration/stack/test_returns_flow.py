@@ -8,8 +8,17 @@ from decimal import Decimal
 import pytest
 
 from app.errors import InvalidInput, InvalidTransition, UpstreamError
-from app.services import return_effects, returns
+from app.services import return_effects, returns, sweeps
 from app.services.eligibility import RequestedLine, order_eligibility
+
+RETURN_ADDRESS = {
+    "name": "Petite Plume Returns",
+    "line1": "200 Kent Ave",
+    "city": "Brooklyn",
+    "province": "NY",
+    "zip": "11249",
+    "country_code": "US",
+}
 
 
 def _delivered_order(stack, shop, lines, days_ago=3, price="48.00", **product):
@@ -346,19 +355,7 @@ def test_a_refund_whose_webhook_settles_the_return_first_still_emails_the_custom
 def test_prepaid_label_is_issued_attached_to_shopify_and_emailed_once(stack, installed):
     store = stack.container.store
     shop = store.get_shop(installed)
-    store.put_shop(
-        replace(
-            shop,
-            return_address={
-                "name": "Petite Plume Returns",
-                "line1": "200 Kent Ave",
-                "city": "Brooklyn",
-                "province": "NY",
-                "zip": "11249",
-                "country_code": "US",
-            },
-        )
-    )
+    store.put_shop(replace(shop, return_address=RETURN_ADDRESS))
     view = _delivered_order(stack, installed, [2])  # 96.00: free prepaid return
     rma = _request(stack, installed, view, qty=2)
     assert rma.state == "label_issued"
@@ -400,7 +397,8 @@ def test_store_credit_bonus_is_added_to_the_credit(stack, installed):
     assert [Decimal(t["amount"]) for t in accounts[0]["transactions"]] == [Decimal("45.16")]
 
 
-def test_guest_order_gets_a_gift_card_instead_of_store_credit(stack, installed):
+def _guest_return_for_credit(stack, installed):
+    """A received return of a guest order (no customer account): its credit is a gift card."""
     stack.sim(
         "POST",
         f"/shops/{installed}/products",
@@ -455,15 +453,145 @@ def test_guest_order_gets_a_gift_card_instead_of_store_credit(stack, installed):
         actor="staff:1",
         received={line.id: (1, "unworn_tags_attached", True)},
     )
+    return rma
+
+
+def _credit_emails(stack, rma):
+    return [
+        m
+        for m in stack.container.outbox.list()
+        if m.headers.get("X-Entity-Ref-ID") == f"{rma.number}:store_credit_issued"
+    ]
+
+
+def test_guest_order_gets_a_gift_card_instead_of_store_credit(stack, installed):
+    rma = _guest_return_for_credit(stack, installed)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
     assert returns.credit_return(ctx, shop, rma.number, actor="staff:1").state == "credited"
     cards = stack.sim("GET", f"/shops/{installed}/gift_cards")
     assert len(cards) == 1 and Decimal(cards[0]["balance"]) == Decimal("51.05")
     assert stack.sim("GET", f"/shops/{installed}/store_credit") == []
-    mails = [
-        m
-        for m in stack.container.outbox.list()
-        if m.to == "guest@example.com" and "store credit" in m.subject
-    ]
+    mails = _credit_emails(stack, rma)
     assert len(mails) == 1
     body = stack.container.outbox.part(mails[0].id, "text")
     assert "gift card code" in body and cards[0]["last_characters"] in body
+
+
+def test_a_credit_retried_after_a_later_step_failed_still_gives_the_gift_card_code(
+    stack, installed
+):
+    # GIVEN a received guest return, and Shopify throttling the processing of the return
+    # (the step after the gift card) past the client's retries
+    rma = _guest_return_for_credit(stack, installed)
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    stack.sim(
+        "POST",
+        "/faults",
+        json={
+            "shop": installed,
+            "mode": "status",
+            "status": 429,
+            "retry_after": 0.01,
+            "count": 5,
+            "operation": "ReturnProcess",
+        },
+    )
+    with pytest.raises(UpstreamError):
+        returns.credit_return(ctx, shop, rma.number, actor="staff:1")
+    assert len(stack.sim("GET", f"/shops/{installed}/gift_cards")) == 1
+    # WHEN staff click again
+    assert returns.credit_return(ctx, shop, rma.number, actor="staff:1").state == "credited"
+    # THEN no second card was made, and the one email gives the first card's code
+    cards = stack.sim("GET", f"/shops/{installed}/gift_cards")
+    assert len(cards) == 1
+    mails = _credit_emails(stack, rma)
+    assert len(mails) == 1
+    body = stack.container.outbox.part(mails[0].id, "text")
+    assert "gift card code" in body and cards[0]["last_characters"] in body
+    assert "51.05" in body
+
+
+class _MailDown:
+    """The mail sender unreachable for the next `times` emails, then back."""
+
+    def __init__(self, mailer, times):
+        self.mailer, self.times, self.refused = mailer, times, 0
+
+    def send(self, message):
+        if self.refused < self.times:
+            self.refused += 1
+            raise UpstreamError("SES: service unavailable", retryable=True)
+        return self.mailer.send(message)
+
+
+def _sweep(stack, minutes):
+    c = stack.container
+    later = datetime.now(UTC) + timedelta(minutes=minutes)
+    return sweeps.run_proactive(c.proactive_context(), c.returns_context(), later)["rma_emails"]
+
+
+def test_a_credit_email_the_mail_sender_failed_on_is_sent_once_by_the_sweep(
+    stack, installed, monkeypatch
+):
+    # GIVEN the mail sender is down when staff credit a guest's return
+    rma = _guest_return_for_credit(stack, installed)
+    outbox = stack.container.outbox
+    monkeypatch.setattr(stack.container, "mailer", _MailDown(outbox, times=1))
+    ctx = stack.container.returns_context()
+    shop = stack.container.store.get_shop(installed)
+    # WHEN staff credit it: the credit stands, though its email could not be sent
+    assert returns.credit_return(ctx, shop, rma.number, actor="staff:1").state == "credited"
+    assert _credit_emails(stack, rma) == []
+    # THEN the email waits for the sweep, which does not send it before it is due...
+    assert _sweep(stack, minutes=0)["due"] == 0
+    # ...and sends it once when due, with the gift card's code, however often it runs
+    assert _sweep(stack, minutes=11) == {
+        "kind": "rma_email",
+        "due": 1,
+        "done": 1,
+        "kept": 0,
+        "failed": 0,
+    }
+    assert _sweep(stack, minutes=11)["due"] == 0
+    mails = _credit_emails(stack, rma)
+    assert len(mails) == 1
+    card = stack.sim("GET", f"/shops/{installed}/gift_cards")[0]
+    body = outbox.part(mails[0].id, "text")
+    assert card["last_characters"] in body and "51.05" in body
+
+
+def test_an_email_still_failing_stays_due_and_one_overtaken_is_dropped(
+    stack, installed, monkeypatch
+):
+    # GIVEN the mail sender is down while a large return is asked for (it waits for a
+    # supervisor) and then approved with a prepaid label: both emails fail
+    store = stack.container.store
+    store.put_shop(replace(store.get_shop(installed), return_address=RETURN_ADDRESS))
+    view = _delivered_order(stack, installed, [4])
+    outbox = stack.container.outbox
+    down = _MailDown(outbox, times=10)
+    monkeypatch.setattr(stack.container, "mailer", down)
+    rma = _request(stack, installed, view, qty=4)
+    assert rma.state == "requested"
+    ctx = stack.container.returns_context()
+    approved = returns.approve_return(
+        ctx, store.get_shop(installed), rma.number, actor="staff:1", actor_role="owner"
+    )
+    assert approved.state == "label_issued" and down.refused == 2
+    # WHEN the sweep runs while the sender is still down
+    first = _sweep(stack, minutes=11)
+    # THEN the stale "we got your request" is dropped rather than sent after the approval,
+    # and the approval (with the label) is kept for the next sweep
+    assert (first["due"], first["done"], first["failed"]) == (2, 1, 1)
+    dropped = ctx.ledger.get(installed, f"mail:{rma.number}:return_requested")
+    assert dropped.result["dropped"] == "the return is label_issued by now"
+    # AND once the sender is back, the approval goes out, once, with its label
+    down.times = 0
+    assert (_sweep(stack, minutes=11)["done"], _sweep(stack, minutes=11)["due"]) == (1, 0)
+    sent = [
+        m for m in outbox.list() if (m.headers.get("X-Entity-Ref-ID") or "").startswith(rma.number)
+    ]
+    assert [m.headers["X-Entity-Ref-ID"] for m in sent] == [f"{rma.number}:return_approved:label"]
+    assert approved.label["tracking_number"] in outbox.part(sent[0].id, "text")
