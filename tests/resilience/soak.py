@@ -7,7 +7,7 @@ doubled. Exits non-zero when anything was lost or doubled.
 Each round installs fresh shops, sends a storm of their webhooks (each delivered 1-10
 times, shuffled, from 8 senders) with one fault injected mid-storm, works their returns,
 and takes a census. The faults take turns: DynamoDB Local stopped and restarted, the
-simulator answering 429/500/slowly, the label provider failing.
+simulator answering 429/500/slowly, the label provider failing, the mail sender failing.
 """
 
 from __future__ import annotations
@@ -81,6 +81,10 @@ def _label_failures(stack: LocalStack, shop: str) -> None:
     )
 
 
+def _mail_failures(stack: LocalStack, shop: str) -> None:
+    stack.mail.fail_next(10)
+
+
 def storm_round(
     stack: LocalStack,
     inject: Callable[[LocalStack, str], None],
@@ -103,10 +107,11 @@ def storm_round(
     trigger.set()
     injector.join()
     stack.settle(timeout=600)
-    stack.sweep_order_hooks()  # as the schedule does: hooks of orders a fault interrupted
+    stack.run_sweeps()  # as the schedule does: work a fault left due
     stack.settle(timeout=600)
     rmas = run_returns(stack, plans, rng)
     stack.settle(timeout=600)
+    stack.run_sweeps()  # emails the mail sender failed on
     return plans, hooks, sent, rmas
 
 
@@ -122,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         ("DynamoDB Local stopped mid-storm and restarted", _dynamo_outage(dynamo)),
         ("Shopify 429, 500 (applied), 503 and slow answers", _shopify_faults),
         ("label provider failing, then recovering", _label_failures),
+        ("mail sender failing, then recovering", _mail_failures),
     ]
     started = time.monotonic()
     rounds = survived = requests_sent = distinct = lost = doubled = 0

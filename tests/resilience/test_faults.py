@@ -1,7 +1,7 @@
 """Faults during storms, each ending with lost = 0 and doubled = 0: DynamoDB Local stopped
 mid-storm and restarted, the simulator answering 429, 500 and slowly during returns and
-refunds, the label provider failing then recovering, and a worker killed between buying a
-label and storing it. (A mail sender failing loses the email today: docs/reliability.md.)"""
+refunds, the label provider and the mail sender failing then recovering, and a worker
+killed between buying a label and storing it."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def test_dynamodb_stopped_mid_storm_answers_5xx_and_loses_nothing_after_redelive
     )
     controller.join()
     stack.settle(timeout=300)
-    stack.sweep_order_hooks()  # orders whose hooks met the outage: the schedule's next sweep
+    stack.run_sweeps()  # orders whose hooks met the outage: the schedule's next sweep
     stack.settle()
     # THEN the app said 503 while its store was down, and redeliveries were accepted
     assert outage_over.is_set()
@@ -156,6 +156,24 @@ def test_label_provider_failing_then_recovering_loses_and_doubles_nothing(stack)
     stack.settle()
     # THEN the failures happened, and afterwards everything exists exactly once
     assert stack.labels.failures == []
+    _assert_nothing_lost_or_doubled(stack, [plan], rmas)
+
+
+def test_mail_sender_failing_then_recovering_loses_and_doubles_no_email(stack):
+    rng = random.Random(26)
+    # GIVEN the mail sender is unreachable while orders arrive (backorder notices) and again
+    # while their returns are worked (approvals, receipts, refunds, credits)
+    stack.mail.fail_next(3)
+    plan = _shop_with_returnable_orders(stack, rng, 6)
+    stack.mail.fail_next(8)
+    # WHEN the returns are worked through, and the 15-minute sweep runs once the sender is back
+    rmas = run_returns(stack, [plan], rng)
+    stack.settle()
+    assert stack.mail.failures == 0, "the sender was not asked as often as it failed"
+    stack.run_sweeps()
+    # THEN all 11 failures happened, and every email was sent exactly once afterwards (or, if
+    # a later email overtook it while the sender was down, dropped on record)
+    assert stack.mail.refused == 11
     _assert_nothing_lost_or_doubled(stack, [plan], rmas)
 
 
