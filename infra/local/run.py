@@ -19,6 +19,7 @@ import requests
 from werkzeug.serving import make_server
 
 from infra.local import dynamodb_local
+from infra.local.access_log import RedactingRequestHandler
 from infra.local.tables import ensure_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +112,9 @@ def main() -> int:
         created = ensure_table(client, settings.table_name)
         container = build_container(settings, dynamodb=client)
         app = create_app(container=container)
-        server = make_server("127.0.0.1", port, app, threaded=True)
+        server = make_server(
+            "127.0.0.1", port, app, threaded=True, request_handler=RedactingRequestHandler
+        )
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
 
         from dataclasses import replace
