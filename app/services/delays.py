@@ -292,7 +292,7 @@ def upgrade_if_late(ctx: ProactiveContext, work: DueWork, shop: Shop) -> bool:
         )
         return True
     admin = ctx.admin_for(shop.domain)
-    order = _shopify(lambda: admin.get_order(data["order_gid"]))
+    order = _shopify(lambda: admin.get_order_status(data["order_gid"]))
     if order is None or order.cancelled_at is not None:
         return True
     delivered_at = _delivered_at(order)
@@ -463,7 +463,7 @@ def _edit_shipping_line(admin: AdminClient, order: ShopifyOrder, title: str) -> 
 
 
 def _shipping_line_titled(admin: AdminClient, order_gid: str, title: str) -> dict[str, Any] | None:
-    fresh = _shopify(lambda: admin.get_order(order_gid))
+    fresh = _shopify(lambda: admin.get_order_status(order_gid))
     if fresh and any(ln.title == title and not ln.is_removed for ln in fresh.shipping_lines):
         return {"mode": "order_edit", "to": title, "cost": str(NO_CHARGE), "verified": True}
     return None

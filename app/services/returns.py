@@ -511,7 +511,8 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
         )
     else:
         try:
-            order = admin.get_order(f"gid://shopify/Order/{rma.order_id}")
+            # Only the customer is needed: the light read, not the whole order.
+            order = admin.get_order_status(f"gid://shopify/Order/{rma.order_id}")
         except ShopifyError as exc:
             raise _shopify(exc) from exc  # throttled or down: the staff's click is retried
         if order is None:

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -134,6 +135,35 @@ class LocalStack:
         sweeps.sweep_order_hooks(proactive, later)
         backorders.sweep(proactive, later)
         return_effects.send_due_emails(self.container.returns_context(), later)
+
+    def sweep_delays(self, plans: list[ShopPlan], *, sweepers: int = 4) -> None:
+        """Run the delay sweep as if every delivery promise had passed long ago: from
+        `sweepers` threads at once (schedules overlapping), then again until nothing of
+        these shops is due. Reads each delay shop's checks first, for the census."""
+        from app.services import delays
+
+        store = self.container.store
+        for plan in plans:
+            if plan.delays:
+                checks = (
+                    (oid, store.get_due(plan.domain, delays.KIND, str(oid))) for oid in plan.orders
+                )
+                plan.delay_checks = {oid: work.due_at for oid, work in checks if work}
+        later = self.clock.now() + timedelta(days=60)
+        ctx = self.container.proactive_context()
+        threads = [
+            threading.Thread(target=delays.sweep, args=(ctx, later)) for _ in range(sweepers)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        domains = {p.domain for p in plans}
+        for _ in range(5):
+            if not any(w.shop in domains for w in store.due_work(delays.KIND, later)):
+                break
+            delays.sweep(ctx, later)
+        self.settle()  # the order edits' own webhooks
 
     def settle(self, timeout: float = 120.0) -> None:
         """Wait (polling, with a deadline) until the simulator has nothing left to deliver
@@ -272,9 +302,15 @@ class ShopPlan:
     orders: list[int] = field(default_factory=list)
     backordered: list[int] = field(default_factory=list)
     returnable: list[int] = field(default_factory=list)
+    # A shop on the lavish-ivy preset (delay compensation) whose orders carry a shipping
+    # method, so the late ones are owed an upgrade, a credit and an apology; it has no
+    # returnable orders (its returns policy is another shop's story).
+    delays: bool = False
+    # Its orders' delay checks, read just before the delay sweep: {order id: due at}.
+    delay_checks: dict[int, datetime] = field(default_factory=dict)
 
 
-def new_installed_shop(stack: LocalStack) -> ShopPlan:
+def new_installed_shop(stack: LocalStack, *, delays: bool = False) -> ShopPlan:
     domain = f"storm{uuid.uuid4().hex[:10]}.myshopify.com"
     stack.sim(
         "POST",
@@ -295,7 +331,10 @@ def new_installed_shop(stack: LocalStack) -> ShopPlan:
     if shop is None or not shop.is_installed:
         raise RuntimeError(f"{domain} did not install")
     # Labels need somewhere to send the parcels (the merchant's settings page sets it).
-    stack.container.store.put_shop(replace(shop, return_address=RETURN_ADDRESS))
+    shop = replace(shop, return_address=RETURN_ADDRESS)
+    if delays:
+        shop = replace(shop, policy_preset="lavish-ivy")
+    stack.container.store.put_shop(shop)
     for sku, stock in ((IN_STOCK, 100_000), (OUT_OF_STOCK, 0)):
         stack.sim(
             "POST",
@@ -312,7 +351,7 @@ def new_installed_shop(stack: LocalStack) -> ShopPlan:
             json={"sku": sku, "available": stock, "incoming": 0},
         )
     stack.settle()
-    return ShopPlan(domain)
+    return ShopPlan(domain, delays=delays)
 
 
 def add_orders(stack: LocalStack, plan: ShopPlan, count: int, rng: random.Random) -> None:
@@ -322,20 +361,19 @@ def add_orders(stack: LocalStack, plan: ShopPlan, count: int, rng: random.Random
     for _ in range(count):
         kind = rng.choices(
             ["returnable", "delivered", "shipped", "refunded", "held", "backordered", "placed"],
-            weights=[3, 2, 2, 2, 1, 2, 1],
+            # (A delay shop's preset sends no backorder notices and takes no returns of
+            # worn items: its orders are about delivery promises.)
+            weights=[0 if plan.delays else 3, 2, 2, 2, 1, 0 if plan.delays else 2, 1],
         )[0]
         placed = now - timedelta(days=8, minutes=rng.randint(0, 600))
-        order = stack.sim(
-            "POST",
-            f"/shops/{plan.domain}/orders",
-            json={
-                "customer": CUSTOMER,
-                "lines": [
-                    {"sku": OUT_OF_STOCK if kind == "backordered" else IN_STOCK, "quantity": 1}
-                ],
-                "created_at": placed.isoformat(),
-            },
-        )
+        body: dict[str, Any] = {
+            "customer": CUSTOMER,
+            "lines": [{"sku": OUT_OF_STOCK if kind == "backordered" else IN_STOCK, "quantity": 1}],
+            "created_at": placed.isoformat(),
+        }
+        if plan.delays:
+            body["shipping"] = {"title": "Standard Shipping", "price": "8.00", "code": "std"}
+        order = stack.sim("POST", f"/shops/{plan.domain}/orders", json=body)
         oid = int(order["id"])
         plan.orders.append(oid)
         path = f"/shops/{plan.domain}/orders/{oid}"
@@ -356,10 +394,12 @@ def add_orders(stack: LocalStack, plan: ShopPlan, count: int, rng: random.Random
 
 
 def build_storm(
-    stack: LocalStack, *, webhooks: int, shops: int, rng: random.Random
+    stack: LocalStack, *, webhooks: int, shops: int, rng: random.Random, delay_shops: int = 0
 ) -> tuple[list[ShopPlan], list[Webhook]]:
-    """Installed shops and at least `webhooks` distinct webhooks about their orders."""
+    """Installed shops (`delay_shops` of them owing compensation for late orders) and at
+    least `webhooks` distinct webhooks about their orders."""
     plans = [new_installed_shop(stack) for _ in range(shops)]
+    plans += [new_installed_shop(stack, delays=True) for _ in range(delay_shops)]
     with stack.capturing() as kept:
         while len(kept) < webhooks:
             for plan in plans:
@@ -730,7 +770,8 @@ def take_census(
             sum(min(c, 1) for c in refunded_by_return.values()),
             doubled=sum(c - 1 for c in refunded_by_return.values()),
         )
-        census.tally("store credits in Shopify").add(len(want_credit), len(credits))
+        if not plan.delays:  # a delay shop's credits are counted by _delay_census
+            census.tally("store credits in Shopify").add(len(want_credit), len(credits))
         for number, rma in final.items():
             assert rma is not None
             if rma.state not in ("refunded", "credited"):
@@ -760,6 +801,8 @@ def take_census(
                 sum(min(mails[k], 1) for k in keys) + len(dropped),
                 doubled=sum(max(0, mails[k] - 1) for k in keys),
             )
+        if plan.delays:
+            _delay_census(census, stack, plan, sim_orders, mails)
     census.tally("emails (any)").add(
         sum(1 for c in mails.values() if c),
         sum(mails.values()),
@@ -767,6 +810,88 @@ def take_census(
         doubled=sum(c - 1 for c in mails.values() if c > 1),
     )
     return census
+
+
+def _delivered_at(sim_order: dict[str, Any]) -> datetime | None:
+    """When the whole order arrived (its last parcel), or None while any is still out."""
+    parcels = [f for f in sim_order["fulfillments"] if f.get("status", "SUCCESS") == "SUCCESS"]
+    if not parcels or any(not f.get("delivered_at") for f in parcels):
+        return None
+    return max(datetime.fromisoformat(f["delivered_at"]) for f in parcels)
+
+
+def _delay_census(
+    census: Census,
+    stack: LocalStack,
+    plan: ShopPlan,
+    sim_orders: dict[int, dict[str, Any]],
+    mails: Counter[str],
+) -> None:
+    """Late orders: each owed one compensation (a DELAY record), one upgrade, one credit in
+    Shopify for the amount recorded, one apology, counted once in the month's analytics."""
+    from app.services import delays
+
+    store = stack.container.store
+    shop = plan.domain
+    owed: list[int] = []
+    for oid in plan.orders:
+        arrived = _delivered_at(sim_orders[oid])
+        due_at = plan.delay_checks.get(oid)
+        if due_at is None:
+            # No check means it was delivered in time (the check was dropped then).
+            if arrived is None:
+                census.problems.append(f"{shop} order {oid} undelivered without a delay check")
+            continue
+        if arrived is None or arrived > due_at:
+            owed.append(oid)
+    records = {oid: store.get_delay(shop, oid) for oid in plan.delay_checks}
+    done = {oid: r for oid, r in records.items() if r}
+    census.tally("late orders compensated").add(
+        len(owed), sum(1 for oid in owed if oid in done), doubled=len(set(done) - set(owed))
+    )
+    later = stack.clock.now() + timedelta(days=60)
+    census.problems.extend(
+        f"{shop} delay check for order {w.ref} still due"
+        for w in store.due_work(delays.KIND, later)
+        if w.shop == shop
+    )
+    given = [r["credit"] for r in done.values() if r["credit"].get("kind")]
+    census.problems.extend(
+        f"{shop} delay credit for order {oid} unconfirmed"
+        for oid, r in done.items()
+        if r["credit"].get("unconfirmed")
+    )
+    credits = [
+        Decimal(t["amount"])
+        for a in stack.sim("GET", f"/shops/{shop}/store_credit")
+        for t in a["transactions"]
+    ]
+    cards = [Decimal(c["balance"]) for c in stack.sim("GET", f"/shops/{shop}/gift_cards")]
+    census.tally("delay credits in Shopify").add(len(given), len(credits) + len(cards))
+    recorded = sum((Decimal(str(g["amount"])) for g in given), Decimal("0.00"))
+    if recorded != sum(credits + cards, Decimal("0.00")):
+        census.problems.append(
+            f"{shop} delay credits recorded {recorded} but Shopify holds {sum(credits + cards)}"
+        )
+    # An upgraded order has one shipping line, renamed to the faster method (at its price).
+    edited = [oid for oid, r in done.items() if r["upgrade"].get("mode") == "order_edit"]
+    census.tally("shipping upgrades (order edits)").add(
+        len(edited),
+        sum(
+            1
+            for oid in edited
+            if [sl["title"] for sl in sim_orders[oid]["shipping_lines"]] == ["Expedited"]
+        ),
+    )
+    census.tally("delay apology emails").add(
+        len(done),
+        sum(min(mails[f"delay:{oid}"], 1) for oid in done),
+        doubled=sum(max(0, mails[f"delay:{oid}"] - 1) for oid in done),
+    )
+    month = store.get_shop(shop).month_of(stack.clock.now())  # type: ignore[union-attr]
+    census.tally("delays counted in analytics").add(
+        len(done), int(store.stats_for_month(shop, month).get("delays", 0))
+    )
 
 
 def _dropped(ledger: DynamoLedger, shop: str, key: str) -> bool:

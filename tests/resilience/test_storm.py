@@ -1,7 +1,8 @@
 """A storm of 1,000 webhooks across every topic the simulator sends, each delivered 1 to 10
 times, shuffled, from 8 concurrent senders (some fulfillments before their orders), with
-customers and staff working returns at the same time: afterwards every order, fulfillment,
-refund, notice, label, credit and email exists exactly once."""
+customers and staff working returns at the same time, and the delay sweep compensating late
+orders from 4 threads: afterwards every order, fulfillment, refund, notice, label, credit,
+upgrade and email exists exactly once."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def stack(dynamodb_local, ddb_client):
 
 def test_a_storm_of_duplicated_shuffled_webhooks_loses_and_doubles_nothing(stack: LocalStack):
     rng = random.Random(11)
-    # GIVEN four installed shops and 1,000 distinct webhooks about their orders
-    plans, hooks = build_storm(stack, webhooks=WEBHOOKS, shops=4, rng=rng)
+    # GIVEN five installed shops (one compensating late orders) and 1,000 distinct webhooks
+    # about their orders
+    plans, hooks = build_storm(stack, webhooks=WEBHOOKS, shops=4, delay_shops=1, rng=rng)
     topics = {h.topic for h in hooks}
     assert len(hooks) >= WEBHOOKS
     assert {
@@ -50,6 +52,8 @@ def test_a_storm_of_duplicated_shuffled_webhooks_loses_and_doubles_nothing(stack
     # AND customers ask for returns (repeatedly) while staff settle them (repeatedly)
     rmas = run_returns(stack, plans, rng)
     stack.settle()
+    # AND the delay sweep runs from 4 threads at once once every delivery promise has passed
+    stack.sweep_delays(plans)
     # THEN every delivery was acknowledged, none refused
     assert sent.rejected == [] and sent.gave_up == 0, sent
     assert sent.requests >= len(schedule)
@@ -61,6 +65,9 @@ def test_a_storm_of_duplicated_shuffled_webhooks_loses_and_doubles_nothing(stack
     assert census.kinds["labels"].found == len(rmas) > 0
     assert census.kinds["store credits in Shopify"].found > 0
     assert census.kinds["return refunds in Shopify"].found > 0
+    assert census.kinds["late orders compensated"].found > 0
+    assert census.kinds["delay credits in Shopify"].found > 0
+    assert census.kinds["shipping upgrades (order edits)"].found > 0
     print(
         f"\nstorm: {len(hooks)} webhooks, {sent.requests} requests in {sent.seconds:.1f}s "
         f"({sent.per_second:.0f}/s), {len(rmas)} returns\n{census.summary()}"
