@@ -20,6 +20,9 @@ from app.errors import Conflict, NotAllowed, UpstreamError
 from app.observability import logger
 
 REFRESH_AHEAD = timedelta(minutes=5)
+# How old a copy of the shop's tokens the first look may use (writes in this process are
+# seen at once; a refresh or an uninstall elsewhere within this time).
+TOKENS_MAX_AGE_S = 30.0
 LEASE_S = 30
 
 
@@ -64,9 +67,16 @@ class AccessTokens:
         self._store.save_tokens(shop, encrypt_grant(self._cipher, shop, grant), status=status)
 
     def access_token(self, shop: str) -> str:
-        """A token valid for at least a few minutes; raises NotAllowed if the shop has none."""
-        for _ in range(20):
-            tokens = self._store.get_tokens(shop)
+        """A token valid for at least a few minutes; raises NotAllowed if the shop has none.
+
+        The first look may use this process's copy of the shop's item (TOKENS_MAX_AGE_S): a
+        Shopify call then costs no DynamoDB read. A copy whose token is due for refresh is
+        never used as is: the refresh reads afresh, as does every later look.
+        """
+        for attempt in range(20):
+            tokens = self._store.get_tokens(
+                shop, max_age_s=TOKENS_MAX_AGE_S if attempt == 0 else 0.0
+            )
             if tokens is None or tokens.get("status") == "uninstalled":
                 raise NotAllowed(f"{shop} has not installed Hemline")
             now = self._clock.now()
@@ -77,6 +87,8 @@ class AccessTokens:
                 raise NotAllowed(
                     f"the access token of {shop} expired and there is no refresh token"
                 )
+            if attempt == 0:
+                continue  # due for refresh: decide on a fresh read, not on the copy
             version = int(tokens["token_version"])
             if self._store.claim_token_refresh(shop, version, int(now.timestamp()), LEASE_S):
                 return self._refresh(shop, tokens, version, now)

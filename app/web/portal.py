@@ -69,6 +69,7 @@ STATUS_SALT = "hemline-rma-status"
 SESSION_TTL_S = 2 * 3600
 STATUS_LINK_TTL_S = 90 * 86400
 LANG_COOKIE_TTL_S = 365 * 86400
+SHOP_MAX_AGE_S = 10.0  # how old a copy of the shop a customer's page may show
 
 # Look-ups are guessable pairs (order number, email or postal code), so attempts are
 # counted per client address and per order number, whatever the outcome.
@@ -302,7 +303,9 @@ def _installed_shop(shop: str) -> Shop | None:
         domain = ensure_shop_domain(shop)
     except InvalidInput:
         return None
-    found = _container().store.get_shop(domain)
+    # Customers' pages only read the shop: a copy up to SHOP_MAX_AGE_S old spares a
+    # DynamoDB read on every page (settings saved elsewhere show within that time).
+    found = _container().store.get_shop(domain, max_age_s=SHOP_MAX_AGE_S)
     return found if found is not None and found.is_installed else None
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from app.adapters.dynamo import keys
-from app.adapters.dynamo.store import DuplicateWebhook
+from app.adapters.dynamo.store import DuplicateWebhook, DynamoStore
 from app.domain.orders import parse_fulfillment, parse_order, parse_refund
 from app.domain.rma import Rma, RmaLine, TimelineEntry
 from app.domain.shops import Shop
@@ -76,6 +76,26 @@ def test_shop_round_trips_and_uninstall_drops_tokens(store, shop, ddb_client):
     )
     assert "access_token" not in raw["Item"]
     assert store.get_shop(shop).status == "uninstalled"
+
+
+def test_a_page_that_only_reads_the_shop_sees_this_process_writes_at_once(store, shop, ddb_client):
+    # GIVEN a shop read by a page that accepts a copy a minute old (the portal), and a
+    # second process with its own store
+    store.put_shop(Shop(domain=shop, status="installed", country="US", currency="USD"))
+    assert store.get_shop(shop, max_age_s=60).country == "US"
+    other = DynamoStore(ddb_client, "hemline-test")
+    # WHEN the other process changes it, this page may still see its copy for a while...
+    other.put_shop(replace(other.get_shop(shop), country="CA"))
+    assert store.get_shop(shop, max_age_s=60).country == "US"
+    # ...while every read without max_age (the admin, the services) sees the change
+    assert store.get_shop(shop).country == "CA"
+    # AND a change made in this process (settings saved, the app uninstalled) shows at once
+    store.put_shop(replace(store.get_shop(shop), country="GB"))
+    assert store.get_shop(shop, max_age_s=60).country == "GB"
+    assert store.mark_uninstalled(shop, datetime(2026, 11, 23, tzinfo=UTC))
+    assert store.get_shop(shop, max_age_s=60).status == "uninstalled"
+    store.delete_shop_data(shop)
+    assert store.get_shop(shop, max_age_s=60) is None
 
 
 def test_uninstall_of_unknown_shop_creates_nothing(store, shop):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -110,6 +111,21 @@ def decode_cursor(cursor: str | None, shop: str) -> dict[str, Any] | None:
     return _dump(data)
 
 
+# How many shops' copies a process keeps for get_shop(max_age_s=...) before starting afresh.
+_SHOPS_KEPT = 1024
+# What get_tokens gives of the shop's item.
+_TOKEN_FIELDS = (
+    "access_token",
+    "refresh_token",
+    "token_expires_at",
+    "refresh_expires_at",
+    "token_version",
+    "scopes",
+    "refresh_lease_until",
+    "status",
+)
+
+
 class DynamoStore:
     """The app's repository over one DynamoDB table."""
 
@@ -118,6 +134,11 @@ class DynamoStore:
         self.table_name = table_name
         # Read units the sweeps' index queries consumed (benchmarks report reads per due item).
         self.read_units = 0.0
+        # Shops read recently, for pages that only read them (get_shop(max_age_s=...)):
+        # {domain: (monotonic time read, shop)}; any write to a shop here forgets its copy.
+        self._shops: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._shops_lock = threading.Lock()
+        self._shops_changed = 0  # a read that began before a write does not keep its copy
 
     # -- plumbing -----------------------------------------------------------
 
@@ -183,12 +204,50 @@ class DynamoStore:
 
     # -- shops --------------------------------------------------------------
 
-    def get_shop(self, shop: str) -> Shop | None:
-        res = self._call("get_item", Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}))
-        return codec.shop_from_item(_load(res["Item"])) if "Item" in res else None
+    def get_shop(self, shop: str, *, max_age_s: float = 0.0) -> Shop | None:
+        """The shop's profile, read now; with `max_age_s`, this process's copy when it was
+        read less than that long ago (for reads that never write it back: another
+        process's change shows within `max_age_s`, this process's at once)."""
+        item = self._shop_item(shop, max_age_s=max_age_s, consistent=False)
+        return codec.shop_from_item(item) if item is not None else None
+
+    def _shop_item(self, shop: str, *, max_age_s: float, consistent: bool) -> dict[str, Any] | None:
+        """The shop's item (profile and encrypted tokens), or this process's recent copy."""
+        if max_age_s > 0:
+            with self._shops_lock:
+                kept = self._shops.get(shop)
+            if kept is not None and time.monotonic() - kept[0] < max_age_s:
+                return kept[1]
+        with self._shops_lock:
+            changed = self._shops_changed
+        read_at = time.monotonic()
+        res = self._call(
+            "get_item",
+            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
+            ConsistentRead=consistent,
+        )
+        item = _load(res["Item"]) if "Item" in res else None
+        with self._shops_lock:
+            if self._shops_changed == changed:
+                if len(self._shops) >= _SHOPS_KEPT:
+                    self._shops.clear()
+                self._shops[shop] = (read_at, item)
+        return item
+
+    def _forget_shop(self, shop: str) -> None:
+        """After a write to the shop's item: this process reads it afresh from now on."""
+        with self._shops_lock:
+            self._shops.pop(shop, None)
+            self._shops_changed += 1
 
     def put_shop(self, shop: Shop) -> None:
         """Create the shop's record or update its profile; tokens already stored are kept."""
+        try:
+            self._put_shop(shop)
+        finally:
+            self._forget_shop(shop.domain)
+
+    def _put_shop(self, shop: Shop) -> None:
         fields = {
             "type": "shop",
             **codec.shop_to_item(shop),
@@ -229,6 +288,8 @@ class DynamoStore:
             )
         except ClientError:
             return False
+        finally:
+            self._forget_shop(shop)
         return True
 
     # -- install and tokens ---------------------------------------------------
@@ -259,6 +320,12 @@ class DynamoStore:
 
     def save_tokens(self, shop: str, tokens: dict[str, Any], *, status: str | None = None) -> int:
         """Store a fresh token pair (install, re-install, token exchange); returns the token version."""
+        try:
+            return self._save_tokens(shop, tokens, status=status)
+        finally:
+            self._forget_shop(shop)
+
+    def _save_tokens(self, shop: str, tokens: dict[str, Any], *, status: str | None) -> int:
         names = {"#v": "token_version", "#d": "domain", "#t": "type"}
         sets = [f"{k} = :{k}" for k in tokens] + [
             "#v = if_not_exists(#v, :zero) + :one",
@@ -280,23 +347,17 @@ class DynamoStore:
         )
         return int(res["Attributes"]["token_version"]["N"])
 
-    def get_tokens(self, shop: str) -> dict[str, Any] | None:
-        """The shop's encrypted tokens, their expiry and version, or None when it has none."""
-        res = self._call(
-            "get_item",
-            Key=_dump({"PK": keys.shop_pk(shop), "SK": keys.SHOP_SK}),
-            ProjectionExpression="access_token, refresh_token, token_expires_at, refresh_expires_at, "
-            "token_version, scopes, refresh_lease_until, #s",
-            ExpressionAttributeNames={"#s": "status"},
-            ConsistentRead=True,
-        )
-        item = _load(res.get("Item", {}))
-        if "access_token" not in item:
+    def get_tokens(self, shop: str, *, max_age_s: float = 0.0) -> dict[str, Any] | None:
+        """The shop's encrypted tokens, their expiry and version, or None when it has none;
+        read now (consistently), or with `max_age_s` as get_shop."""
+        item = self._shop_item(shop, max_age_s=max_age_s, consistent=True)
+        if item is None or "access_token" not in item:
             return None
+        tokens = {k: item[k] for k in _TOKEN_FIELDS if k in item}
         for key in ("access_token", "refresh_token"):
-            if key in item:
-                item[key] = bytes(item[key])
-        return item
+            if key in tokens:
+                tokens[key] = bytes(tokens[key])
+        return tokens
 
     def claim_token_refresh(self, shop: str, version: int, now_epoch: int, lease_s: int) -> bool:
         """Take the right to refresh version `version` of the tokens; one worker wins."""
@@ -316,6 +377,8 @@ class DynamoStore:
             )
         except ClientError:
             return False
+        finally:
+            self._forget_shop(shop)
         return True
 
     def save_refreshed_tokens(
@@ -338,6 +401,8 @@ class DynamoStore:
             )
         except ClientError as exc:
             raise Conflict(f"tokens of {shop} changed during refresh") from exc
+        finally:
+            self._forget_shop(shop)
         return int(res["Attributes"]["token_version"]["N"])
 
     def list_shop_domains(self, status: str = "installed") -> Iterator[str]:
@@ -615,13 +680,16 @@ class DynamoStore:
 
     def delete_shop_data(self, shop: str) -> int:
         """Delete every item of the shop (shop/redact); returns how many were deleted."""
-        return self._delete_all(
-            self._query_all(
-                KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues=_values(pk=keys.shop_pk(shop)),
-                ProjectionExpression="PK, SK",
+        try:
+            return self._delete_all(
+                self._query_all(
+                    KeyConditionExpression="PK = :pk",
+                    ExpressionAttributeValues=_values(pk=keys.shop_pk(shop)),
+                    ProjectionExpression="PK, SK",
+                )
             )
-        )
+        finally:
+            self._forget_shop(shop)
 
     def _delete_all(self, items: Iterable[dict[str, Any]]) -> int:
         """Delete the items (by their PK and SK) in batches of 25; how many were deleted."""

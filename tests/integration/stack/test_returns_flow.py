@@ -76,6 +76,22 @@ def installed(stack):
     return shop
 
 
+def _throttle_return_processing(stack, shop):
+    """Shopify answers 429 to more tries of processing a return than the client makes."""
+    stack.sim(
+        "POST",
+        "/faults",
+        json={
+            "shop": shop,
+            "mode": "status",
+            "status": 429,
+            "retry_after": 0.01,
+            "count": 5,
+            "operation": "ReturnProcess",
+        },
+    )
+
+
 def _request(stack, shop, view, qty=1, reason="size_fit", resolution="refund"):
     line = view.order.line_items[0]
     return returns.request_return(
@@ -190,18 +206,7 @@ def test_a_refund_shopify_throttled_past_the_retries_goes_through_on_the_next_tr
     returns.receive_return(
         ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
     )
-    stack.sim(
-        "POST",
-        "/faults",
-        json={
-            "shop": installed,
-            "mode": "status",
-            "status": 429,
-            "retry_after": 0.01,
-            "count": 5,
-            "operation": "ReturnProcess",
-        },
-    )
+    _throttle_return_processing(stack, installed)
     # WHEN staff click refund: it is reported as worth retrying, and nothing was refunded
     with pytest.raises(UpstreamError) as err:
         returns.refund_return(ctx, shop, rma.number, actor="staff:1")
@@ -486,18 +491,7 @@ def test_a_credit_retried_after_a_later_step_failed_still_gives_the_gift_card_co
     rma = _guest_return_for_credit(stack, installed)
     ctx = stack.container.returns_context()
     shop = stack.container.store.get_shop(installed)
-    stack.sim(
-        "POST",
-        "/faults",
-        json={
-            "shop": installed,
-            "mode": "status",
-            "status": 429,
-            "retry_after": 0.01,
-            "count": 5,
-            "operation": "ReturnProcess",
-        },
-    )
+    _throttle_return_processing(stack, installed)
     with pytest.raises(UpstreamError):
         returns.credit_return(ctx, shop, rma.number, actor="staff:1")
     assert len(stack.sim("GET", f"/shops/{installed}/gift_cards")) == 1
