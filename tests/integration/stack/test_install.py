@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+import pytest
 import requests
 
+from app.errors import NotAllowed
 from app.security import oauth_query_hmac
 from app.services.webhooks import API_SUBSCRIBED_TOPICS
 from handlers import sweeps
@@ -224,6 +226,30 @@ def test_expiring_token_is_refreshed_once_when_workers_race(stack):
     assert len(set(tokens)) == 1 and tokens[0] != first
     # The refreshed token works against the Admin API, the old one no longer matters.
     assert stack.container.admin_for(shop).shop().name == "Petite Plume"
+
+
+def test_a_token_looked_up_again_costs_no_read_until_the_shop_changes(stack, monkeypatch):
+    shop = stack.new_shop()
+    stack.install(shop)
+    store, tokens = stack.container.store, stack.container.tokens
+    first = tokens.access_token(shop)
+    reads = []
+    real_call = store._call
+
+    def counted(op, **kw):
+        reads.append(op)
+        return real_call(op, **kw)
+
+    monkeypatch.setattr(store, "_call", counted)
+    # WHEN the next Shopify calls of this process ask for the token
+    assert tokens.access_token(shop) == first
+    assert tokens.access_token(shop) == first
+    # THEN they were answered from this process's copy of the shop's item
+    assert reads == []
+    # AND once the shop uninstalls (this process recorded it), the copy is not used
+    assert store.mark_uninstalled(shop, datetime.now(UTC))
+    with pytest.raises(NotAllowed):
+        tokens.access_token(shop)
 
 
 def test_embedded_install_by_token_exchange(stack):
