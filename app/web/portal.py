@@ -70,6 +70,7 @@ SESSION_TTL_S = 2 * 3600
 STATUS_LINK_TTL_S = 90 * 86400
 LANG_COOKIE_TTL_S = 365 * 86400
 SHOP_MAX_AGE_S = 10.0  # how old a copy of the shop a customer's page may show
+MAX_PREFETCHED_PRODUCTS = 20  # products kept in the session (a larger order asks later)
 
 # Look-ups are guessable pairs (order number, email or postal code), so attempts are
 # counted per client address and per order number, whatever the outcome.
@@ -101,6 +102,9 @@ class PortalSession:
     sid: str
     shop: str | None = None
     order_id: int | None = None
+    # The order's products (numeric ids), so its page can ask Shopify for their other
+    # sizes while it reads the order.
+    products: tuple[int, ...] = ()
 
     def allows(self, shop: str, order_id: int) -> bool:
         return self.shop == shop and self.order_id == order_id
@@ -128,15 +132,18 @@ def _read_session() -> PortalSession | None:
                     sid=str(data["sid"]),
                     shop=data.get("shop"),
                     order_id=int(order) if order else None,
+                    products=tuple(int(p) for p in data.get("products") or ()),
                 )
             except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
                 g.portal_session = None
     return g.portal_session
 
 
-def _start_session(shop: str | None = None, order_id: int | None = None) -> PortalSession:
+def _start_session(
+    shop: str | None = None, order_id: int | None = None, products: tuple[int, ...] = ()
+) -> PortalSession:
     """A new session (a new id each time, so a look-up never inherits an old CSRF token)."""
-    session = PortalSession(secrets.token_urlsafe(18), shop, order_id)
+    session = PortalSession(secrets.token_urlsafe(18), shop, order_id, products)
     g.portal_session = session
     g.portal_session_changed = True
     return session
@@ -220,6 +227,7 @@ def _finish(response: Response) -> Response:
                     "sid": session.sid,
                     "shop": session.shop,
                     "order": str(session.order_id) if session.order_id else None,
+                    **({"products": list(session.products)} if session.products else {}),
                 }
             )
             response.set_cookie(
@@ -447,7 +455,8 @@ def lookup_submit(shop: str) -> Any:
         logger.info("portal look-up did not match", extra={"shop": found.domain})
         errors = {"form": i18n.t(locale, "lookup.not_found")}
         return _page("portal/lookup.html", 422, shop=found, values=values, errors=errors)
-    _start_session(found.domain, view.order.id)
+    products = tuple(dict.fromkeys(ln.product_id for ln in view.order.line_items if ln.product_id))
+    _start_session(found.domain, view.order.id, products[:MAX_PREFETCHED_PRODUCTS])
     logger.info("portal look-up", extra={"shop": found.domain, "order_id": view.order.id})
     return redirect(url_for(".order", shop=found.domain, order_id=view.order.id), 303)
 
@@ -594,6 +603,21 @@ def _rows(
     return rows
 
 
+def _prefetch_exchange_variants(shop: str, order_id: int) -> None:
+    """For the session that looked this order up: ask Shopify for its products' other sizes
+    now, alongside the order's own read (`_exchange_options` takes the answer)."""
+    session = _read_session()
+    if session is None or not session.products or not session.allows(shop, order_id):
+        return
+    gids = [f"gid://shopify/Product/{p}" for p in session.products]
+    g.prefetched_variants = (set(gids), _ALONGSIDE.submit(_variants, _container(), shop, gids))
+
+
+def _variants(container: Any, shop: str, gids: list[str]) -> dict[str, list[VariantOption]]:
+    variants: dict[str, list[VariantOption]] = container.admin_for(shop).product_variants(gids)
+    return variants
+
+
 def _exchange_options(shop: Shop, rows: list[ItemRow]) -> dict[int, list[VariantOption]] | None:
     """The other variants of each selectable line's product, asked of Shopify once per request.
 
@@ -607,8 +631,12 @@ def _exchange_options(shop: Shop, rows: list[ItemRow]) -> dict[int, list[Variant
     options: dict[int, list[VariantOption]] | None = {}
     if lines:
         products = {line.id: f"gid://shopify/Product/{line.product_id}" for line in lines}
+        prefetched = g.get("prefetched_variants")
         try:
-            variants = _container().admin_for(shop.domain).product_variants(list(products.values()))
+            if prefetched is not None and set(products.values()) <= prefetched[0]:
+                variants = prefetched[1].result()
+            else:
+                variants = _variants(_container(), shop.domain, list(products.values()))
         except (ShopifyError, HemlineError) as exc:
             logger.warning(
                 "portal exchange variants unavailable",
@@ -916,6 +944,7 @@ def _order_page(
 
 @bp.get("/<shop>/orders/<int:order_id>")
 def order(shop: str, order_id: int) -> Any:
+    _prefetch_exchange_variants(shop, order_id)
     auth = _authorize(shop, order_id)
     if not isinstance(auth, Access):
         return auth

@@ -797,6 +797,28 @@ def test_order_page_lists_the_other_sizes_of_the_product(stack, installed, clien
     assert f'for="exchange_variant-{line.id}"' in html
 
 
+def _size_requests(stack, shop):
+    requests_ = stack.sim("GET", "/requests", params={"shop": shop})
+    return [r for r in requests_ if r["operation"] == "ProductVariants"]
+
+
+def test_the_sizes_are_asked_once_per_page_and_never_for_another_orders_page(
+    stack, installed, client
+):
+    # GIVEN a customer who looked up one order (its page asks Shopify for other sizes once)
+    view, *_ = romper_order(stack, installed)
+    before = len(_size_requests(stack, installed))
+    assert "4T" in text_of(open_order(client, installed, view))
+    assert len(_size_requests(stack, installed)) == before + 1
+    # WHEN the same browser asks for the page of an order it did not look up
+    other, *_ = romper_order(stack, installed)
+    asked = len(_size_requests(stack, installed))
+    res = client.get(f"/portal/{installed}/orders/{other.order.id}")
+    # THEN it goes back to the look-up, and nothing about that order was asked of Shopify
+    assert res.status_code == 302 and res.headers["Location"].endswith(f"/portal/{installed}")
+    assert len(_size_requests(stack, installed)) == asked
+
+
 def test_exchange_with_a_chosen_size_reaches_the_rma_and_shopify(stack, installed, client):
     view, _, four_t, _ = romper_order(stack, installed)
     line = view.order.line_items[0]
