@@ -29,6 +29,7 @@ from app.domain.orders import OrderView
 from app.web import create_app
 from infra.local import dynamodb_local
 from infra.local.devstore import DevStoreServer, start_in_thread
+from infra.local.devstore.seed import new_shop_body
 from infra.local.dynamodb_local import free_port
 from infra.local.run import DEMO_RETURN_ADDRESSES, install_shop
 from infra.local.tables import ensure_table
@@ -72,18 +73,7 @@ class Stack:
     def installed_shop(self) -> str:
         """A new shop in the simulator, installed through the app's real OAuth flow."""
         domain = f"bench{uuid.uuid4().hex[:8]}.myshopify.com"
-        self.sim(
-            "POST",
-            "/shops",
-            json={
-                "domain": domain,
-                "name": "Petite Plume",
-                "email": "owner@example.com",
-                "currency": "USD",
-                "country_code": "US",
-                "iana_timezone": "America/New_York",
-            },
-        )
+        self.sim("POST", "/shops", json=new_shop_body(domain))
         install_shop(self.app_url, domain)
         self.wait_for_webhooks()
         shop = self.container.store.get_shop(domain)

@@ -500,7 +500,6 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
     admin = ctx.admin_for(shop.domain)
     ret = _read_return(admin, rma)
     lines = _process_lines(rma, ret)
-    issued: dict[str, Any] = {}
     if action == "refund":
         _once(
             ctx,
@@ -519,7 +518,6 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
             raise UpstreamError(f"Shopify does not know order {rma.order_name}", retryable=False)
         bonus = to_cents(amount * shop.store_credit_bonus_percent / 100)
         amount += bonus
-        credit = amount
         # Kept with the effect: a retry after a later step failed, or an email sent again by
         # the sweep, still tells the customer the amount and the gift card's code.
         issued = _once(
@@ -527,11 +525,11 @@ def _resolve(ctx: ReturnsContext, shop: Shop, number: str, *, actor: str, action
             shop,
             credit_key(number),
             lambda: {
-                "amount": str(credit),
+                "amount": str(amount),
                 **refunds.credit_or_gift_card(
                     admin,
                     order.customer_id,
-                    Money(credit, rma.currency),
+                    Money(amount, rma.currency),
                     note=f"Hemline return {rma.number}",
                 ),
             },

@@ -19,17 +19,9 @@ from app import i18n
 from app.services.analytics import month_title, months_back
 from tests.browser.conftest import PHONE, SCREENSHOTS
 from tests.integration.stack.test_api import request_rma
-from tests.integration.stack.test_returns_flow import _delivered_order
+from tests.integration.stack.test_returns_flow import RETURN_ADDRESS, _delivered_order
 
 DESKTOP = {"width": 1280, "height": 900}
-RETURN_ADDRESS = {
-    "name": "Petite Plume Returns",
-    "line1": "200 Kent Ave",
-    "city": "Brooklyn",
-    "province": "NY",
-    "zip": "11249",
-    "country_code": "US",
-}
 
 
 def test_owner_approves_receives_and_refunds_a_return(stack, open_page):

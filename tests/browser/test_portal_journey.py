@@ -23,6 +23,7 @@ from PIL import Image
 from app import i18n
 from app.i18n_portal import t
 from app.services import returns
+from tests.integration.stack.test_returns_flow import RETURN_ADDRESS
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,7 @@ JOURNEYS = [
         preset="petite-plume",
         locale="en-US",
         shop={"name": "Petite Plume"},
-        return_address={
-            "name": "Petite Plume Returns",
-            "line1": "200 Kent Ave",
-            "city": "Brooklyn",
-            "province": "NY",
-            "zip": "11249",
-            "country_code": "US",
-        },
+        return_address=RETURN_ADDRESS,
         address={"address1": "1 Park St", "city": "Brooklyn", "zip": "11201", "country_code": "US"},
         email="ada@example.com",
         title="Smocked romper",

@@ -37,6 +37,7 @@ from app.services.eligibility import RequestedLine
 from app.web import create_app
 from infra.local.devstore import DevStoreServer, start_in_thread
 from infra.local.devstore import state as sim_state
+from infra.local.devstore.seed import new_shop_body
 from infra.local.devstore.webhooks import API_VERSION, sign
 from infra.local.dynamodb_local import free_port
 from tests.conftest import TEST_SECRET, make_settings
@@ -312,18 +313,7 @@ class ShopPlan:
 
 def new_installed_shop(stack: LocalStack, *, delays: bool = False) -> ShopPlan:
     domain = f"storm{uuid.uuid4().hex[:10]}.myshopify.com"
-    stack.sim(
-        "POST",
-        "/shops",
-        json={
-            "domain": domain,
-            "name": "Petite Plume",
-            "email": "owner@example.com",
-            "currency": "USD",
-            "country_code": "US",
-            "iana_timezone": "America/New_York",
-        },
-    )
+    stack.sim("POST", "/shops", json=new_shop_body(domain))
     # /auth -> Shopify's grant screen -> /auth/callback -> the admin (which wants a session
     # token, so the last answer is 401): the store says whether the install happened.
     requests.get(f"{stack.app_url}/auth", params={"shop": domain}, timeout=60)

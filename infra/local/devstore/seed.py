@@ -27,6 +27,22 @@ from infra.local.devstore.store import DevStore
 DEMO_SHOP = "hemline-demo.myshopify.com"
 LAVISH_IVY_SHOP = "lavish-ivy-demo.myshopify.com"
 CN_CONSUMER_SHOP = "cn-consumer-demo.myshopify.com"
+
+
+def new_shop_body(domain: str, **fields: Any) -> dict[str, Any]:
+    """The body of `POST /_sim/shops` for a shop like the demo's (a US children's boutique in
+    New York time), with `fields` changed: what tests and benchmarks install the app into."""
+    return {
+        "domain": domain,
+        "name": "Petite Plume",
+        "email": "owner@example.com",
+        "currency": "USD",
+        "country_code": "US",
+        "iana_timezone": "America/New_York",
+        **fields,
+    }
+
+
 # Every demo shop and the policy preset (policies/presets/<name>.yaml) it runs.
 DEMO_SHOPS: dict[str, str] = {
     DEMO_SHOP: "petite-plume",

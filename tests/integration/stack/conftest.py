@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from app.container import Container, build_container
 from app.web import create_app
 from infra.local.devstore import DevStoreServer, start_in_thread
+from infra.local.devstore.seed import new_shop_body
 from infra.local.dynamodb_local import free_port
 from tests.conftest import TEST_SECRET, make_settings
 
@@ -35,19 +36,7 @@ class Stack:
 
     def new_shop(self, **fields: Any) -> str:
         domain = f"s{uuid.uuid4().hex[:10]}.myshopify.com"
-        self.sim(
-            "POST",
-            "/shops",
-            json={
-                "domain": domain,
-                "name": "Petite Plume",
-                "email": "owner@example.com",
-                "currency": "USD",
-                "country_code": "US",
-                "iana_timezone": "America/New_York",
-                **fields,
-            },
-        )
+        self.sim("POST", "/shops", json=new_shop_body(domain, **fields))
         return domain
 
     def install(self, shop: str) -> requests.Response:

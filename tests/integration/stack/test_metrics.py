@@ -15,16 +15,7 @@ from app.services import backorders, delays, returns
 from app.services.eligibility import RequestedLine
 from tests.integration.stack.test_backorders import _order, _product
 from tests.integration.stack.test_delays import _place, _schedule, ivy  # noqa: F401 (fixture)
-from tests.integration.stack.test_returns_flow import _delivered_order
-
-RETURN_ADDRESS = {
-    "name": "Petite Plume Returns",
-    "line1": "200 Kent Ave",
-    "city": "Brooklyn",
-    "province": "NY",
-    "zip": "11249",
-    "country_code": "US",
-}
+from tests.integration.stack.test_returns_flow import RETURN_ADDRESS, _delivered_order
 
 
 @pytest.fixture

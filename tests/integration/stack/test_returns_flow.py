@@ -76,6 +76,19 @@ def installed(stack):
     return shop
 
 
+def _received_return(stack, shop):
+    """A return of one 48.00 item, asked for and received unworn: ready to refund."""
+    view = _delivered_order(stack, shop, [1], price="48.00")
+    rma = _request(stack, shop, view, qty=1)
+    ctx = stack.container.returns_context()
+    known = stack.container.store.get_shop(shop)
+    line_id = view.order.line_items[0].id
+    returns.receive_return(
+        ctx, known, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
+    )
+    return rma, ctx, known
+
+
 def _throttle_return_processing(stack, shop):
     """Shopify answers 429 to more tries of processing a return than the client makes."""
     stack.sim(
@@ -172,14 +185,7 @@ def test_a_refund_another_worker_is_making_is_not_made_again_until_that_worker_i
     stack, installed
 ):
     # GIVEN a received return whose refund another worker claimed a moment ago
-    view = _delivered_order(stack, installed, [1], price="48.00")
-    rma = _request(stack, installed, view, qty=1)
-    ctx = stack.container.returns_context()
-    shop = stack.container.store.get_shop(installed)
-    line_id = view.order.line_items[0].id
-    returns.receive_return(
-        ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
-    )
+    rma, ctx, shop = _received_return(stack, installed)
     now = datetime.now(UTC)
     ctx.ledger.claim(installed, f"{rma.number}:refund", at=now - timedelta(seconds=5))
     # WHEN this worker tries: Shopify shows no refund yet, so it waits (retryable)
@@ -198,14 +204,7 @@ def test_a_refund_another_worker_is_making_is_not_made_again_until_that_worker_i
 def test_a_refund_shopify_throttled_past_the_retries_goes_through_on_the_next_try(stack, installed):
     # GIVEN a received return, and Shopify answering 429 to more tries of the refund than
     # the client makes
-    view = _delivered_order(stack, installed, [1], price="48.00")
-    rma = _request(stack, installed, view, qty=1)
-    ctx = stack.container.returns_context()
-    shop = stack.container.store.get_shop(installed)
-    line_id = view.order.line_items[0].id
-    returns.receive_return(
-        ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
-    )
+    rma, ctx, shop = _received_return(stack, installed)
     _throttle_return_processing(stack, installed)
     # WHEN staff click refund: it is reported as worth retrying, and nothing was refunded
     with pytest.raises(UpstreamError) as err:
@@ -329,14 +328,7 @@ def test_a_refund_whose_webhook_settles_the_return_first_still_emails_the_custom
 ):
     # GIVEN a received return, and Shopify's refunds/create webhook settling it in Hemline
     # between the refund and the staff's own save of it
-    view = _delivered_order(stack, installed, [1])
-    rma = _request(stack, installed, view)
-    ctx = stack.container.returns_context()
-    shop = stack.container.store.get_shop(installed)
-    line_id = view.order.line_items[0].id
-    returns.receive_return(
-        ctx, shop, rma.number, actor="staff:1", received={line_id: (1, "unworn", True)}
-    )
+    rma, ctx, shop = _received_return(stack, installed)
     real_save = returns._save
 
     def webhook_first(ctx_, domain, new, old, **kw):
