@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -37,9 +38,34 @@ def find_jar(install_dir: Path = INSTALL_DIR) -> Path | None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nothing listens on, for a server about to start.
+
+    Taken below the kernel's ephemeral range when it can be: a port from that range
+    (what binding to 0 gives) can be handed to an outgoing connection before the server
+    binds it, and the server then fails with "address already in use".
+    """
+    low = _ephemeral_low()
+    for _ in range(50):
+        port = random.randint(_FIRST_FIXED_PORT, low - 1) if low > _FIRST_FIXED_PORT else 0  # noqa: S311
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError("no free loopback port")
+
+
+_FIRST_FIXED_PORT = 20000
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's range for outgoing connections (32768 if unknown)."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text(encoding="utf-8")
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def _answers(url: str) -> bool:

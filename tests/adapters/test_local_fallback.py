@@ -1,5 +1,7 @@
 """Without Java, the local stack falls back to moto's server, says so, and still creates the table."""
 
+import socket
+
 import boto3
 
 from infra.local import dynamodb_local
@@ -26,3 +28,13 @@ def test_falls_back_to_moto_server_when_java_is_missing(monkeypatch, capsys):
     finally:
         handle.stop()
     assert handle.process.poll() is not None
+
+
+def test_a_free_port_is_outside_the_range_outgoing_connections_take():
+    # An outgoing connection can be handed a port from the kernel's ephemeral range between
+    # the pick and the server's bind ("address already in use"): picks stay below it.
+    low = dynamodb_local._ephemeral_low()
+    ports = {dynamodb_local.free_port() for _ in range(20)}
+    assert all(dynamodb_local._FIRST_FIXED_PORT <= p < low for p in ports)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", ports.pop()))  # and it can be bound
